@@ -1,0 +1,5 @@
+//! The Finn runtime over HTTP: ownership lookups and the health probe.
+
+mod client;
+
+pub use client::{FinnClient, FinnInitError};

@@ -1,0 +1,96 @@
+//! [`TokenSigner`](crate::core::ports::TokenSigner) adapters on jwt-simple.
+//!
+//! jwt-simple's defaults are loose (15 min clock tolerance, no issuer check); every verifier
+//! here uses [`verification_options`] instead, and [`to_claims`] insists on `sub`, `iss`,
+//! `iat` and `exp`.
+
+mod hs256;
+
+pub use hs256::Hs256Signer;
+
+use std::collections::HashSet;
+
+use jwt_simple::JWTError;
+use jwt_simple::prelude::{Duration, JWTClaims, VerificationOptions};
+use serde::{Deserialize, Serialize};
+
+use crate::core::auth::{Claims, ISSUER, TokenError, TokenRequest};
+
+/// Clock leeway allowed on `exp`/`nbf`/`iat`.
+pub const LEEWAY_SECS: u64 = 60;
+/// Longest token accepted, in bytes; anything longer is refused before parsing.
+pub const MAX_TOKEN_BYTES: usize = 4096;
+
+/// Dixie's claim beyond the registered ones.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct RoleClaim {
+    pub role: String,
+}
+
+pub(crate) fn verification_options(key_id: Option<&str>) -> VerificationOptions {
+    VerificationOptions {
+        allowed_issuers: Some(HashSet::from([ISSUER.to_owned()])),
+        time_tolerance: Some(Duration::from_secs(LEEWAY_SECS)),
+        max_token_length: Some(MAX_TOKEN_BYTES),
+        required_key_id: key_id.map(str::to_owned),
+        ..VerificationOptions::default()
+    }
+}
+
+pub(crate) fn new_claims(request: &TokenRequest) -> JWTClaims<RoleClaim> {
+    jwt_simple::prelude::Claims::with_custom_claims(
+        RoleClaim {
+            role: request.role.clone(),
+        },
+        Duration::from_secs(request.ttl_secs),
+    )
+    .with_subject(&request.wallet)
+    .with_issuer(ISSUER)
+}
+
+pub(crate) fn to_claims(claims: JWTClaims<RoleClaim>) -> Result<Claims, TokenError> {
+    let sub = claims
+        .subject
+        .ok_or(TokenError::InvalidClaims("sub missing"))?;
+    let iss = claims
+        .issuer
+        .ok_or(TokenError::InvalidClaims("iss missing"))?;
+    let iat = claims
+        .issued_at
+        .ok_or(TokenError::InvalidClaims("iat missing"))?;
+    let exp = claims
+        .expires_at
+        .ok_or(TokenError::InvalidClaims("exp missing"))?;
+    Ok(Claims {
+        sub,
+        iss,
+        iat: iat.as_secs(),
+        exp: exp.as_secs(),
+        role: claims.custom.role,
+    })
+}
+
+/// Classifies a jwt-simple failure (the detail stays in the log, not in the response).
+pub(crate) fn classify(err: &jwt_simple::Error) -> TokenError {
+    match err.downcast_ref::<JWTError>() {
+        Some(JWTError::TokenHasExpired) => TokenError::Expired,
+        Some(JWTError::TokenTooLong | JWTError::HeaderTooLarge) => TokenError::TooLarge,
+        Some(JWTError::InvalidSignature | JWTError::InvalidAuthenticationTag) => {
+            TokenError::InvalidSignature
+        }
+        Some(JWTError::RequiredIssuerMismatch | JWTError::RequiredIssuerMissing) => {
+            TokenError::InvalidClaims("issuer")
+        }
+        Some(JWTError::TokenNotValidYet | JWTError::ClockDrift) => {
+            TokenError::InvalidClaims("not yet valid")
+        }
+        Some(
+            JWTError::AlgorithmMismatch
+            | JWTError::KeyIdentifierMismatch
+            | JWTError::RequiredKeyIdMismatch
+            | JWTError::RequiredKeyIdMissing
+            | JWTError::MissingJWTKeyIdentifier,
+        ) => TokenError::InvalidSignature,
+        _ => TokenError::Malformed,
+    }
+}

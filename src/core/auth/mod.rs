@@ -1,0 +1,71 @@
+//! Identity: JWT claims, algorithms, public keys and token failures.
+
+use serde::{Deserialize, Serialize};
+
+/// `iss` of every token Dixie issues and accepts.
+pub const ISSUER: &str = "dixie-bff";
+/// Role written into tokens issued by SIWE login.
+pub const DEFAULT_ROLE: &str = "team";
+
+/// Verified claims of a Dixie token. `sub` is the EIP-55 wallet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iss: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub role: String,
+}
+
+/// What a caller asks to have signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRequest {
+    pub wallet: String,
+    pub role: String,
+    pub ttl_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    Es256,
+    Hs256,
+}
+
+impl JwtAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JwtAlgorithm::Es256 => "ES256",
+            JwtAlgorithm::Hs256 => "HS256",
+        }
+    }
+}
+
+/// A public signing key as published in the JWKS (EC P-256 only; never carries `d`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwk {
+    pub kty: String,
+    pub crv: String,
+    pub x: String,
+    pub y: String,
+    pub kid: String,
+    pub alg: String,
+    #[serde(rename = "use")]
+    pub use_: String,
+}
+
+/// Why a token was refused. Every variant is a 401 at the edge; the kind goes to the log.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("malformed token")]
+    Malformed,
+    #[error("token too large")]
+    TooLarge,
+    #[error("token expired")]
+    Expired,
+    #[error("invalid signature")]
+    InvalidSignature,
+    #[error("invalid claims: {0}")]
+    InvalidClaims(&'static str),
+    #[error("signing failed")]
+    Signing,
+}

@@ -1,0 +1,13 @@
+//! The pure core: domain types, ports and the rules that use them.
+//!
+//! Nothing here names the web framework, the database driver, the HTTP client or another
+//! layer of this crate; `tests/api/purity.rs` fails the build's tests if it does.
+
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod health;
+pub mod ownership;
+pub mod payment;
+pub mod ports;
+pub mod reputation;

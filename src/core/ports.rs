@@ -1,0 +1,104 @@
+//! The driven ports of Dixie. Adapters implement them; the HTTP layer is generic over them.
+//!
+//! Every port is `Clone + Send + Sync + 'static` (adapters are cheap handles to shared state)
+//! and its async methods return `Send` futures, so that handlers generic over the ports can be
+//! served by a multi-threaded runtime without boxing.
+
+use std::future::Future;
+
+use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
+use crate::core::error::PortError;
+use crate::core::ownership::{Ownership, UpstreamHealth};
+use crate::core::payment::PaymentVerdict;
+use crate::core::reputation::{ReputationAggregate, StoreInfo, TaskTypeCohort};
+
+/// Durable reputation state: aggregates, task cohorts and the append-only event history.
+///
+/// Contract every adapter meets (checked by the shared contract suite in `tests/`):
+/// - `put` is an upsert: a later `get` returns exactly the aggregate last put (JSON-equal).
+/// - `list_cold` returns exactly the aggregates whose `state` is `cold`, in no set order.
+/// - `count` equals `list_all().len()`.
+/// - `put_task_cohort` upserts on (nft_id, cohort.model_id, cohort.task_type).
+/// - Concurrent writers never lose an update and never see an error because of each other.
+/// - A dependency failure is `PortError::Unavailable`, returned within the adapter's timeout.
+pub trait ReputationStore: Clone + Send + Sync + 'static {
+    fn get(
+        &self,
+        nft_id: &str,
+    ) -> impl Future<Output = Result<Option<ReputationAggregate>, PortError>> + Send;
+
+    fn put(
+        &self,
+        nft_id: &str,
+        aggregate: &ReputationAggregate,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    fn list_cold(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, ReputationAggregate)>, PortError>> + Send;
+
+    fn count(&self) -> impl Future<Output = Result<u64, PortError>> + Send;
+
+    fn list_all(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, ReputationAggregate)>, PortError>> + Send;
+
+    fn get_task_cohort(
+        &self,
+        nft_id: &str,
+        model_id: &str,
+        task_type: &str,
+    ) -> impl Future<Output = Result<Option<TaskTypeCohort>, PortError>> + Send;
+
+    fn put_task_cohort(
+        &self,
+        nft_id: &str,
+        cohort: &TaskTypeCohort,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Store kind and, when pooled, the pool's current metrics. Never does I/O.
+    fn describe(&self) -> StoreInfo;
+
+    /// One round trip to the backing service; `Ok` when it answers.
+    fn probe(&self) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// Issues and verifies Dixie's JWTs. Pure CPU work, hence synchronous.
+///
+/// Contract: each key is bound to exactly one algorithm (RFC 8725 §3.1); `verify` accepts only
+/// tokens with `iss` = [`crate::core::auth::ISSUER`], an unexpired `exp` (leeway ≤ 60 s) and a
+/// signature by one of the signer's keys; `jwks` never contains private material.
+pub trait TokenSigner: Clone + Send + Sync + 'static {
+    /// The algorithm new tokens are signed with.
+    fn algorithm(&self) -> JwtAlgorithm;
+
+    fn issue(&self, request: &TokenRequest) -> Result<String, TokenError>;
+
+    fn verify(&self, token: &str) -> Result<Claims, TokenError>;
+
+    /// Public keys to publish; empty when only symmetric keys are in use.
+    fn jwks(&self) -> Vec<Jwk>;
+}
+
+/// Resolves which dNFT a wallet holds, through the upstream that knows.
+///
+/// Contract: an upstream failure (network, timeout, open breaker, bad body) is `None` plus a
+/// log line, never an error for the caller; "no NFT" is also `None`.
+pub trait OwnershipResolver: Clone + Send + Sync + 'static {
+    fn resolve_nft_id(&self, wallet: &str) -> impl Future<Output = Option<String>> + Send;
+
+    fn resolve_ownership(&self, wallet: &str) -> impl Future<Output = Option<Ownership>> + Send;
+}
+
+/// Reports whether an upstream answers. Used by health; callers may cache the answer.
+pub trait UpstreamProbe: Clone + Send + Sync + 'static {
+    fn probe_upstream(&self) -> impl Future<Output = UpstreamHealth> + Send;
+}
+
+/// Decides, per request, what payment means for it.
+///
+/// Contract: never blocks on I/O; with payments off it always answers
+/// [`PaymentVerdict::Pass`].
+pub trait PaymentGate: Clone + Send + Sync + 'static {
+    fn assess(&self, wallet: Option<&str>) -> PaymentVerdict;
+}

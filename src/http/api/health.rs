@@ -1,0 +1,311 @@
+//! `GET /api/health`: the aggregated health of Dixie and what it depends on.
+//!
+//! Always answers 200 (load balancers only look at the status); the body says `healthy`,
+//! `degraded` or `unhealthy`. The body is cached for [`HEALTH_BODY_TTL`] and recomputed by one
+//! request at a time while the others keep getting the previous body, so health costs no
+//! database round trip per request.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use poem_openapi::{Enum, Object, OpenApi, payload::Json};
+
+use super::ApiTags;
+use crate::core::clock::now_iso;
+use crate::core::health::{OverallStatus, overall_status};
+use crate::core::ports::{
+    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
+};
+use crate::core::reputation::StoreKind;
+use crate::http::state::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL, Shared};
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
+impl From<OverallStatus> for HealthStatus {
+    fn from(s: OverallStatus) -> Self {
+        match s {
+            OverallStatus::Healthy => HealthStatus::Healthy,
+            OverallStatus::Degraded => HealthStatus::Degraded,
+            OverallStatus::Unhealthy => HealthStatus::Unhealthy,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeStatus {
+    Healthy,
+    Unreachable,
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum CircuitStateDto {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum StoreType {
+    Memory,
+    Postgres,
+}
+
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DixieHealth {
+    pub status: HealthStatus,
+}
+
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FinnHealth {
+    pub status: ProbeStatus,
+    pub latency_ms: u64,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub circuit_state: CircuitStateDto,
+}
+
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Services {
+    pub dixie: DixieHealth,
+    pub loa_finn: FinnHealth,
+}
+
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct InfraProbe {
+    pub status: ProbeStatus,
+    pub latency_ms: u64,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Infrastructure {
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgresql: Option<InfraProbe>,
+}
+
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ReputationServiceHealth {
+    pub initialized: bool,
+    pub store_type: StoreType,
+    /// Number of stored aggregates; -1 when the store could not be counted.
+    pub aggregate_count: i64,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_total: Option<u32>,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_idle: Option<u32>,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_waiting: Option<u32>,
+}
+
+/// Aggregated health (always HTTP 200).
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct HealthResponse {
+    pub status: HealthStatus,
+    pub version: String,
+    pub uptime_seconds: u64,
+    pub services: Services,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub infrastructure: Option<Infrastructure>,
+    pub reputation_service: ReputationServiceHealth,
+    pub timestamp: String,
+}
+
+pub struct HealthApi<R, S, O, P> {
+    state: Shared<R, S, O, P>,
+}
+
+impl<R, S, O, P> HealthApi<R, S, O, P> {
+    pub fn new(state: Shared<R, S, O, P>) -> Self {
+        HealthApi { state }
+    }
+}
+
+#[OpenApi]
+impl<R, S, O, P> HealthApi<R, S, O, P>
+where
+    R: ReputationStore,
+    S: TokenSigner,
+    O: OwnershipResolver + UpstreamProbe,
+    P: PaymentGate,
+{
+    /// Service health
+    ///
+    /// Always 200; `status` is `healthy`, `degraded` (PostgreSQL unreachable) or `unhealthy`
+    /// (Finn unreachable). Cached for one second.
+    #[oai(
+        path = "/api/health",
+        method = "get",
+        tag = "ApiTags::Service",
+        operation_id = "getHealth"
+    )]
+    async fn health(&self) -> Json<HealthResponse> {
+        Json(cached_health(&self.state).await.as_ref().clone())
+    }
+}
+
+fn fresh_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<Arc<HealthResponse>> {
+    let guard = state.health.body.read().ok()?;
+    guard
+        .as_ref()
+        .filter(|(at, _)| at.elapsed() < HEALTH_BODY_TTL)
+        .map(|(_, body)| body.clone())
+}
+
+fn any_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<Arc<HealthResponse>> {
+    let guard = state.health.body.read().ok()?;
+    guard.as_ref().map(|(_, body)| body.clone())
+}
+
+async fn cached_health<R, S, O, P>(state: &Shared<R, S, O, P>) -> Arc<HealthResponse>
+where
+    R: ReputationStore,
+    O: UpstreamProbe,
+{
+    if let Some(body) = fresh_body(state) {
+        return body;
+    }
+    let _refreshing = match state.health.refresh.try_lock() {
+        Ok(guard) => guard,
+        Err(_) => {
+            if let Some(stale) = any_body(state) {
+                return stale;
+            }
+            state.health.refresh.lock().await
+        }
+    };
+    if let Some(body) = fresh_body(state) {
+        return body;
+    }
+    let body = Arc::new(compute(state).await);
+    if let Ok(mut slot) = state.health.body.write() {
+        *slot = Some((Instant::now(), body.clone()));
+    }
+    body
+}
+
+async fn finn_health<R, S, O: UpstreamProbe, P>(
+    state: &Shared<R, S, O, P>,
+) -> crate::core::ownership::UpstreamHealth {
+    if let Ok(guard) = state.health.finn.lock() {
+        if let Some((at, h)) = guard.as_ref() {
+            let ttl = if h.reachable {
+                FINN_OK_TTL
+            } else {
+                FINN_FAIL_TTL
+            };
+            if at.elapsed() < ttl {
+                return h.clone();
+            }
+        }
+    }
+    let h = state.finn.probe_upstream().await;
+    if let Ok(mut guard) = state.health.finn.lock() {
+        *guard = Some((Instant::now(), h.clone()));
+    }
+    h
+}
+
+async fn compute<R, S, O, P>(state: &Shared<R, S, O, P>) -> HealthResponse
+where
+    R: ReputationStore,
+    O: UpstreamProbe,
+{
+    let info = state.store.describe();
+    let postgres = info.kind == StoreKind::Postgres;
+    let pg_probe = async {
+        if !postgres {
+            return None;
+        }
+        let start = Instant::now();
+        let result = state.store.probe().await;
+        let latency_ms = start.elapsed().as_millis() as u64;
+        Some(match result {
+            Ok(()) => InfraProbe {
+                status: ProbeStatus::Healthy,
+                latency_ms,
+                error: None,
+            },
+            Err(err) => {
+                tracing::warn!(event = "health_probe_failed", component = "postgresql", detail = %err);
+                InfraProbe {
+                    status: ProbeStatus::Unreachable,
+                    latency_ms,
+                    error: Some("PostgreSQL unreachable".to_owned()),
+                }
+            }
+        })
+    };
+    let (finn, pg, count) = tokio::join!(finn_health(state), pg_probe, state.store.count());
+
+    let aggregate_count = match count {
+        Ok(n) => i64::try_from(n).unwrap_or(i64::MAX),
+        Err(err) => {
+            tracing::warn!(event = "health_count_failed", detail = %err);
+            -1
+        }
+    };
+    let pg_ok = pg.as_ref().map(|p| p.status == ProbeStatus::Healthy);
+    let status = overall_status(finn.reachable, pg_ok);
+    let pool = state.store.describe().pool;
+
+    HealthResponse {
+        status: status.into(),
+        version: crate::VERSION.to_owned(),
+        uptime_seconds: state.started.elapsed().as_secs(),
+        services: Services {
+            dixie: DixieHealth {
+                status: HealthStatus::Healthy,
+            },
+            loa_finn: FinnHealth {
+                status: if finn.reachable {
+                    ProbeStatus::Healthy
+                } else {
+                    ProbeStatus::Unreachable
+                },
+                latency_ms: finn.latency_ms,
+                error: (!finn.reachable).then(|| "Failed to reach loa-finn".to_owned()),
+                circuit_state: match finn.circuit {
+                    crate::core::ownership::CircuitState::Closed => CircuitStateDto::Closed,
+                    crate::core::ownership::CircuitState::Open => CircuitStateDto::Open,
+                    crate::core::ownership::CircuitState::HalfOpen => CircuitStateDto::HalfOpen,
+                },
+            },
+        },
+        infrastructure: pg.map(|p| Infrastructure {
+            postgresql: Some(p),
+        }),
+        reputation_service: ReputationServiceHealth {
+            initialized: true,
+            store_type: match info.kind {
+                StoreKind::Memory => StoreType::Memory,
+                StoreKind::Postgres => StoreType::Postgres,
+            },
+            aggregate_count,
+            pool_total: pool.map(|p| p.total),
+            pool_idle: pool.map(|p| p.idle),
+            pool_waiting: pool.map(|p| p.waiting),
+        },
+        timestamp: now_iso(),
+    }
+}

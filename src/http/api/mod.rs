@@ -1,0 +1,42 @@
+//! The OpenAPI surface: one API struct per area, combined into one [`OpenApiService`].
+
+pub mod health;
+pub mod root;
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::core::ports::{
+    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
+};
+use crate::http::state::Shared;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Service identity and health
+    Service,
+}
+
+pub type Apis<R, S, O, P> = (root::RootApi, health::HealthApi<R, S, O, P>);
+
+const DESCRIPTION: &str = "Dixie: backend-for-frontend between dNFT holders' web clients and \
+the Finn agent runtime.\n\nEvery error, including unknown routes (404 `not_found`), wrong methods \
+(405 `method_not_allowed`), unparsable bodies or parameters (400 `invalid_request`), oversize \
+bodies (413 `payload_too_large`) and internal failures (500 `internal_error`, no detail), has \
+the JSON body `{\"error\": \"<code>\", \"message\": \"…\"}` (schema `ErrorBody`). Every response \
+carries `x-request-id`.";
+
+/// The OpenAPI service over the given state; its spec is what `openapi/` holds.
+pub fn service<R, S, O, P>(state: Shared<R, S, O, P>) -> OpenApiService<Apis<R, S, O, P>, ()>
+where
+    R: ReputationStore,
+    S: TokenSigner,
+    O: OwnershipResolver + UpstreamProbe,
+    P: PaymentGate,
+{
+    OpenApiService::new(
+        (root::RootApi, health::HealthApi::new(state)),
+        "Dixie",
+        crate::VERSION,
+    )
+    .description(DESCRIPTION)
+}

@@ -1,0 +1,127 @@
+//! The one error shape of the API: status + `{"error": "<snake_case code>", "message": "…"}`.
+//!
+//! Handlers answer their documented errors as variants of their response enums. Everything the
+//! framework produces (unknown route, wrong method, unparsable body or parameter) and every
+//! panic goes through [`framework_error`] / [`PanicToJson`] so that no client ever sees a
+//! plain-text or HTML error. 5xx bodies never carry internal detail; it goes to the log.
+
+use poem::Response;
+use poem::http::StatusCode;
+use poem_openapi::Object;
+
+use crate::core::error::PortError;
+
+/// Error body of every non-2xx response.
+#[derive(Object, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorBody {
+    /// Machine-readable snake_case code (see the README's error table).
+    pub error: String,
+    /// Human-readable explanation; never internal detail.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(error: &str, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: error.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The body for a port failure, logging what the client must not see.
+    pub fn from_port(err: &PortError) -> (StatusCode, Self) {
+        match err {
+            PortError::Unavailable(detail) => {
+                tracing::warn!(event = "dependency_unavailable", detail = %detail);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorBody::new(
+                        "service_unavailable",
+                        "A backing service is unavailable; retry shortly",
+                    ),
+                )
+            }
+            PortError::Conflict(detail) => (
+                StatusCode::CONFLICT,
+                ErrorBody::new("conflict", detail.clone()),
+            ),
+            PortError::Unexpected(detail) => {
+                tracing::error!(event = "internal_error", detail = %detail);
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorBody::new("internal_error", "Internal server error"),
+                )
+            }
+        }
+    }
+}
+
+/// A JSON error response with the given status.
+pub fn json_error(status: StatusCode, body: &ErrorBody) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| {
+        b"{\"error\":\"internal_error\",\"message\":\"Internal server error\"}".to_vec()
+    });
+    Response::builder()
+        .status(status)
+        .content_type("application/json; charset=utf-8")
+        .body(bytes)
+}
+
+/// Maps an error that left a handler or the router to the JSON error shape.
+///
+/// Errors built from one of our response enums already are JSON and pass through unchanged.
+pub async fn framework_error(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let body = match status {
+        StatusCode::NOT_FOUND => ErrorBody::new("not_found", "Route not found"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ErrorBody::new("method_not_allowed", "Method not allowed on this route")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ErrorBody::new("payload_too_large", "Body exceeds the size limit")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ErrorBody::new("unsupported_media_type", err.to_string())
+        }
+        StatusCode::UNAUTHORIZED => ErrorBody::new("unauthorized", "Authentication required"),
+        s if s.is_server_error() => {
+            tracing::error!(event = "internal_error", status = s.as_u16(), detail = %err);
+            ErrorBody::new("internal_error", "Internal server error")
+        }
+        s if s.is_client_error() => ErrorBody::new("invalid_request", err.to_string()),
+        s => {
+            tracing::error!(event = "unexpected_error_status", status = s.as_u16(), detail = %err);
+            ErrorBody::new("internal_error", "Internal server error")
+        }
+    };
+    let status = if status.is_client_error() || status.is_server_error() {
+        status
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    json_error(status, &body)
+}
+
+/// Turns a panic in a handler into a logged 500 with the JSON error body.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PanicToJson;
+
+impl poem::middleware::PanicHandler for PanicToJson {
+    type Response = Response;
+
+    fn get_response(&self, err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+        let detail = err
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| err.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(event = "handler_panic", detail = %detail);
+        json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &ErrorBody::new("internal_error", "Internal server error"),
+        )
+    }
+}

@@ -1,0 +1,70 @@
+//! The HTTP layer: poem-openapi handlers generic over the ports, the middleware pipeline, the
+//! error mapping, and [`serve`].
+
+pub mod api;
+pub mod error;
+pub mod middleware;
+pub mod state;
+
+use std::future::Future;
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener};
+use poem::middleware::CatchPanic;
+use poem::{Endpoint, EndpointExt, Response, Route, Server};
+
+use crate::core::ports::{
+    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
+};
+use error::{PanicToJson, framework_error};
+use middleware::{AccessLog, RequestIds};
+use state::Shared;
+
+/// The whole application as one endpoint, monomorphized over the four adapters.
+pub fn app<R, S, O, P>(state: Shared<R, S, O, P>) -> impl Endpoint<Output = Response> + 'static
+where
+    R: ReputationStore,
+    S: TokenSigner,
+    O: OwnershipResolver + UpstreamProbe,
+    P: PaymentGate,
+{
+    let api = api::service(state);
+    let docs = api.swagger_ui();
+    let spec_json = api.spec_endpoint();
+    let spec_yaml = api.spec_endpoint_yaml();
+    Route::new()
+        .at("/openapi.json", spec_json)
+        .at("/openapi.yaml", spec_yaml)
+        .nest("/docs", docs)
+        .nest("/", api)
+        .catch_all_error(framework_error)
+        .with(CatchPanic::new().with_handler(PanicToJson))
+        .with(AccessLog)
+        .with(RequestIds)
+}
+
+/// Serves the app on `acceptor` until `shutdown` resolves, then drains in-flight requests for
+/// at most `grace`.
+pub async fn serve<R, S, O, P>(
+    acceptor: impl Acceptor + 'static,
+    state: Shared<R, S, O, P>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()>
+where
+    R: ReputationStore,
+    S: TokenSigner,
+    O: OwnershipResolver + UpstreamProbe,
+    P: PaymentGate,
+{
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(app(state), shutdown, Some(grace))
+        .await
+}
+
+/// Binds a TCP listener (port 0 picks a free port; the acceptor knows which).
+pub async fn bind(addr: std::net::SocketAddr) -> std::io::Result<impl Acceptor + 'static> {
+    poem::listener::TcpListener::bind(addr)
+        .into_acceptor()
+        .await
+}
