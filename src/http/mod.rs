@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod middleware;
+pub mod payload;
 pub mod state;
 
 use std::future::Future;

@@ -4,6 +4,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::core::ownership::UpstreamHealth;
+use crate::http::api::health::HealthResponse;
+use crate::http::payload::PreEncoded;
 
 /// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
 pub struct AppState<R, S, O, P> {
@@ -40,7 +42,7 @@ pub(crate) const FINN_FAIL_TTL: Duration = Duration::from_secs(2);
 /// Health results cached so that `GET /api/health` costs no I/O on most requests.
 #[derive(Default)]
 pub(crate) struct HealthCache {
-    pub(crate) body: RwLock<Option<(Instant, Arc<crate::http::api::health::HealthResponse>)>>,
+    pub(crate) body: RwLock<Option<(Instant, PreEncoded<HealthResponse>)>>,
     pub(crate) refresh: tokio::sync::Mutex<()>,
     pub(crate) finn: Mutex<Option<(Instant, UpstreamHealth)>>,
 }

@@ -1,1 +1,11 @@
+//! Black-box tests of the running app (port 0), plus build-rule checks.
 
+#[path = "../support/mod.rs"]
+mod support;
+
+mod errors;
+mod finn_adapter;
+mod health;
+mod openapi;
+mod purity;
+mod startup;

@@ -5,10 +5,9 @@
 //! request at a time while the others keep getting the previous body, so health costs no
 //! database round trip per request.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use poem_openapi::{Enum, Object, OpenApi, payload::Json};
+use poem_openapi::{Enum, Object, OpenApi};
 
 use super::ApiTags;
 use crate::core::clock::now_iso;
@@ -17,6 +16,7 @@ use crate::core::ports::{
     OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
 };
 use crate::core::reputation::StoreKind;
+use crate::http::payload::PreEncoded;
 use crate::http::state::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL, Shared};
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -159,12 +159,12 @@ where
         tag = "ApiTags::Service",
         operation_id = "getHealth"
     )]
-    async fn health(&self) -> Json<HealthResponse> {
-        Json(cached_health(&self.state).await.as_ref().clone())
+    async fn health(&self) -> PreEncoded<HealthResponse> {
+        cached_health(&self.state).await
     }
 }
 
-fn fresh_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<Arc<HealthResponse>> {
+fn fresh_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<PreEncoded<HealthResponse>> {
     let guard = state.health.body.read().ok()?;
     guard
         .as_ref()
@@ -172,12 +172,12 @@ fn fresh_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<Arc<HealthRespon
         .map(|(_, body)| body.clone())
 }
 
-fn any_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<Arc<HealthResponse>> {
+fn any_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<PreEncoded<HealthResponse>> {
     let guard = state.health.body.read().ok()?;
     guard.as_ref().map(|(_, body)| body.clone())
 }
 
-async fn cached_health<R, S, O, P>(state: &Shared<R, S, O, P>) -> Arc<HealthResponse>
+async fn cached_health<R, S, O, P>(state: &Shared<R, S, O, P>) -> PreEncoded<HealthResponse>
 where
     R: ReputationStore,
     O: UpstreamProbe,
@@ -197,7 +197,7 @@ where
     if let Some(body) = fresh_body(state) {
         return body;
     }
-    let body = Arc::new(compute(state).await);
+    let body = PreEncoded::encode(&compute(state).await);
     if let Ok(mut slot) = state.health.body.write() {
         *slot = Some((Instant::now(), body.clone()));
     }
@@ -207,16 +207,16 @@ where
 async fn finn_health<R, S, O: UpstreamProbe, P>(
     state: &Shared<R, S, O, P>,
 ) -> crate::core::ownership::UpstreamHealth {
-    if let Ok(guard) = state.health.finn.lock() {
-        if let Some((at, h)) = guard.as_ref() {
-            let ttl = if h.reachable {
-                FINN_OK_TTL
-            } else {
-                FINN_FAIL_TTL
-            };
-            if at.elapsed() < ttl {
-                return h.clone();
-            }
+    if let Ok(guard) = state.health.finn.lock()
+        && let Some((at, h)) = guard.as_ref()
+    {
+        let ttl = if h.reachable {
+            FINN_OK_TTL
+        } else {
+            FINN_FAIL_TTL
+        };
+        if at.elapsed() < ttl {
+            return h.clone();
         }
     }
     let h = state.finn.probe_upstream().await;

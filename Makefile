@@ -1,0 +1,28 @@
+# Dixie — every developer and CI entry point. `make help` lists them.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: help run test lint fmt openapi bench e2e migrate keygen
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+run: ## start the server on its defaults (memory store, generated dev key, FINN_URL default)
+	$(CARGO) run --bin dixie
+
+test: ## the whole suite, PostgreSQL included (DATABASE_URL, else local :5432, else a throwaway cluster)
+	DATABASE_URL="$$(tests/scripts/ensure-postgres.sh)" $(CARGO) test --all-targets
+
+lint: ## rustfmt check + clippy with warnings as errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt: ## format the code
+	$(CARGO) fmt --all
+
+openapi: ## regenerate openapi/openapi.json and .yaml from the code
+	$(CARGO) run --quiet --bin dixie -- openapi json > openapi/openapi.json
+	$(CARGO) run --quiet --bin dixie -- openapi yaml > openapi/openapi.yaml
+
+bench: ## release build + wrk load against loopback; prints req/s, p50, p99, RSS
+	tests/bench/run.sh

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS reputation_events;
+DROP TABLE IF EXISTS reputation_task_cohorts;
+DROP TABLE IF EXISTS reputation_aggregates;

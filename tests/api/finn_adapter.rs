@@ -1,0 +1,57 @@
+//! The Finn adapter's ownership lookups against the real stand-in server.
+
+use std::time::Duration;
+
+use dixie::adapters::finn::FinnClient;
+use dixie::core::ports::{OwnershipResolver, UpstreamProbe};
+
+use crate::support::finn::{self, Mode};
+
+const WALLET: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+
+#[tokio::test]
+async fn resolves_nft_and_ownership() {
+    let finn = finn::spawn().await;
+    finn.add_owner(
+        WALLET,
+        "nft-42",
+        &["0x0000000000000000000000000000000000000001"],
+    );
+    let client = FinnClient::new(&finn.url(), Duration::from_secs(2)).unwrap();
+
+    assert_eq!(
+        client.resolve_nft_id(WALLET).await.as_deref(),
+        Some("nft-42")
+    );
+    let own = client.resolve_ownership(WALLET).await.unwrap();
+    assert_eq!(own.nft_id, "nft-42");
+    assert_eq!(own.owner_wallet, WALLET);
+    assert_eq!(own.delegated_wallets.len(), 1);
+}
+
+#[tokio::test]
+async fn unknown_wallet_and_failures_are_none() {
+    let finn = finn::spawn().await;
+    let client = FinnClient::new(&finn.url(), Duration::from_millis(300)).unwrap();
+    assert_eq!(client.resolve_nft_id(WALLET).await, None);
+
+    finn.add_owner(WALLET, "nft-42", &[]);
+    finn.set_mode("nft", Mode::Status(502));
+    assert_eq!(client.resolve_nft_id(WALLET).await, None);
+    finn.set_mode("ownership", Mode::DelayMs(2_000));
+    let start = std::time::Instant::now();
+    assert_eq!(client.resolve_ownership(WALLET).await, None);
+    assert!(start.elapsed() < Duration::from_secs(1), "timeout honoured");
+}
+
+#[tokio::test]
+async fn probe_reports_reachability() {
+    let finn = finn::spawn().await;
+    let client = FinnClient::new(&finn.url(), Duration::from_secs(1)).unwrap();
+    assert!(client.probe_upstream().await.reachable);
+    finn.set_mode("health", Mode::Status(503));
+    assert!(!client.probe_upstream().await.reachable);
+
+    let nowhere = FinnClient::new("http://127.0.0.1:9", Duration::from_millis(300)).unwrap();
+    assert!(!nowhere.probe_upstream().await.reachable);
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make bench`: release builds of dixie and of the bare poem reference endpoint, each loaded
+# with wrk over loopback in the same run, so the ratios are comparable. Bounded: every load
+# runs for $BENCH_SECS seconds (default 10) and every process started here is stopped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs="${BENCH_SECS:-10}"; conns="${BENCH_CONNS:-32}"
+target="${CARGO_TARGET_DIR:-target}"
+if ! command -v wrk >/dev/null; then
+  echo "bench: installing wrk (Debian package)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2 \
+    || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2; }
+fi
+cargo build --release --quiet --bin dixie --example bare
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_up() { # url
+  for _ in $(seq 1 500); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.01; done
+  echo "bench: $1 did not come up" >&2; return 1
+}
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+# load NAME URL [extra wrk args...]: prints one table row, leaves req/s in $last_rps
+load() {
+  local name=$1 url=$2; shift 2
+  local out; out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url")
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  printf "| %-44s | %10s | %8s | %8s |\n" "$name" "$rps" "$p50" "$p99"
+  last_rps=$rps
+}
+
+echo "# dixie bench — $(date -u +%F) — $(nproc) cores — wrk -t2 -c$conns -d${secs}s"
+echo
+echo "| what | req/s | p50 | p99 |"
+echo "|---|---:|---:|---:|"
+
+bare_port=$(free_port)
+"$target/release/examples/bare" "$bare_port" & pids+=($!)
+wait_up "http://127.0.0.1:$bare_port/api/health"
+load "bare poem JSON endpoint (reference)" "http://127.0.0.1:$bare_port/api/health"
+bare_rps=$last_rps
+
+port=$(free_port)
+start_ns=$(date +%s%N)
+DIXIE_PORT=$port LOG_LEVEL=info "$target/release/dixie" >/dev/null 2>&1 & dixie_pid=$!; pids+=($dixie_pid)
+wait_up "http://127.0.0.1:$port/api/health"
+startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+sleep 1
+idle_rss=$(rss_mb "$dixie_pid")
+load "GET /api/health (memory store, access log on)" "http://127.0.0.1:$port/api/health"
+health_rps=$last_rps
+load_rss=$(rss_mb "$dixie_pid")
+
+echo
+awk -v h="$health_rps" -v b="$bare_rps" 'BEGIN {printf "health / bare: %.0f%% (target >= 50%%, stretch 70%%)\n", 100*h/b}'
+echo "startup to first 200 on /api/health: ${startup_ms} ms (includes curl polling every 10 ms; target <= 50 ms)"
+echo "dixie RSS: idle ${idle_rss} MB, after load ${load_rss} MB (targets: idle <= 15 MB, load <= 60 MB)"

@@ -1,0 +1,158 @@
+//! A Finn stand-in: a real poem HTTP server on a loopback port answering the Finn endpoints
+//! Dixie calls, with per-endpoint failure injection.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use poem::http::StatusCode;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::{Data, Json, Path};
+use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler};
+use serde_json::json;
+
+/// What an endpoint does on its next calls.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    Normal,
+    Status(u16),
+    DelayMs(u64),
+}
+
+/// What Finn knows about one wallet's dNFT.
+#[derive(Clone, Debug)]
+pub struct Owned {
+    pub nft_id: String,
+    pub owner_wallet: String,
+    pub delegated_wallets: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct StandinState {
+    modes: Mutex<HashMap<&'static str, Mode>>,
+    /// keyed by lowercase wallet
+    owners: Mutex<HashMap<String, Owned>>,
+    calls: Mutex<HashMap<&'static str, u64>>,
+}
+
+impl StandinState {
+    fn mode(&self, endpoint: &'static str) -> Mode {
+        *self.calls.lock().unwrap().entry(endpoint).or_default() += 1;
+        self.modes
+            .lock()
+            .unwrap()
+            .get(endpoint)
+            .cloned()
+            .unwrap_or(Mode::Normal)
+    }
+}
+
+pub struct FinnStandin {
+    pub addr: SocketAddr,
+    pub state: Arc<StandinState>,
+}
+
+impl FinnStandin {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn set_mode(&self, endpoint: &'static str, mode: Mode) {
+        self.state.modes.lock().unwrap().insert(endpoint, mode);
+    }
+
+    pub fn calls(&self, endpoint: &'static str) -> u64 {
+        self.state
+            .calls
+            .lock()
+            .unwrap()
+            .get(endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn add_owner(&self, wallet: &str, nft_id: &str, delegates: &[&str]) {
+        self.state.owners.lock().unwrap().insert(
+            wallet.to_lowercase(),
+            Owned {
+                nft_id: nft_id.to_owned(),
+                owner_wallet: wallet.to_owned(),
+                delegated_wallets: delegates.iter().map(|d| (*d).to_owned()).collect(),
+            },
+        );
+    }
+}
+
+async fn apply(mode: Mode) -> Option<Response> {
+    match mode {
+        Mode::Normal => None,
+        Mode::Status(code) => Some(
+            (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                Json(json!({"code": "INJECTED", "message": "injected failure"})),
+            )
+                .into_response(),
+        ),
+        Mode::DelayMs(ms) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            None
+        }
+    }
+}
+
+#[handler]
+async fn health(state: Data<&Arc<StandinState>>) -> Response {
+    if let Some(r) = apply(state.mode("health")).await {
+        return r;
+    }
+    Json(json!({"status": "ok", "version": "standin"})).into_response()
+}
+
+#[handler]
+async fn wallet_nft(state: Data<&Arc<StandinState>>, Path(wallet): Path<String>) -> Response {
+    if let Some(r) = apply(state.mode("nft")).await {
+        return r;
+    }
+    match state.owners.lock().unwrap().get(&wallet.to_lowercase()) {
+        Some(owned) => Json(json!({ "nftId": owned.nft_id })).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"code": "NOT_FOUND"}))).into_response(),
+    }
+}
+
+#[handler]
+async fn wallet_ownership(state: Data<&Arc<StandinState>>, Path(wallet): Path<String>) -> Response {
+    if let Some(r) = apply(state.mode("ownership")).await {
+        return r;
+    }
+    match state.owners.lock().unwrap().get(&wallet.to_lowercase()) {
+        Some(owned) => Json(json!({
+            "nftId": owned.nft_id,
+            "ownerWallet": owned.owner_wallet,
+            "delegatedWallets": owned.delegated_wallets,
+        }))
+        .into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"code": "NOT_FOUND"}))).into_response(),
+    }
+}
+
+/// Starts the stand-in on a free loopback port; it runs until the test's runtime ends.
+pub async fn spawn() -> FinnStandin {
+    let state = Arc::new(StandinState::default());
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .expect("stand-in binds");
+    let addr = *acceptor.local_addr()[0]
+        .as_socket_addr()
+        .expect("tcp address");
+    let app = Route::new()
+        .at("/health", get(health))
+        .at("/api/identity/wallet/:wallet/nft", get(wallet_nft))
+        .at(
+            "/api/identity/wallet/:wallet/ownership",
+            get(wallet_ownership),
+        )
+        .data(state.clone());
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+    FinnStandin { addr, state }
+}
