@@ -4,3 +4,4 @@ pub mod finn;
 pub mod jwt;
 pub mod memory;
 pub mod payment;
+pub mod postgres;

@@ -10,6 +10,7 @@ pub mod adapters;
 pub mod config;
 pub mod core;
 pub mod http;
+pub mod keys;
 pub mod logging;
 pub mod wiring;
 

@@ -14,11 +14,15 @@ use crate::adapters::finn::{FinnClient, FinnInitError};
 use crate::adapters::jwt::Hs256Signer;
 use crate::adapters::memory::MemoryReputationStore;
 use crate::adapters::payment::{NoopGate, ScaffoldGate};
-use crate::config::{Config, ConfigError, JwtKey};
+use crate::adapters::postgres::{PgPool, PoolSettings, PostgresReputationStore, migrate};
+use crate::config::{Config, ConfigError, DatabaseConfig, JwtKey};
 use crate::core::ports::{
     OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
 };
-use crate::http::{self, state::AppState};
+use crate::http::{
+    self,
+    state::{AppState, Settings},
+};
 
 /// Why the server did not start. `exit_code` is 2 for bad configuration, 1 otherwise.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +33,10 @@ pub enum StartupError {
     Finn(#[from] FinnInitError),
     #[error("DIXIE_JWT_PRIVATE_KEY: {0}")]
     Key(String),
+    #[error("DATABASE_URL: {0}")]
+    DatabaseUrl(String),
+    #[error("migrations failed: {0}")]
+    Migrate(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -43,7 +51,10 @@ pub enum StartupError {
 impl StartupError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartupError::Config(_) | StartupError::Finn(_) | StartupError::Key(_) => 2,
+            StartupError::Config(_)
+            | StartupError::Finn(_)
+            | StartupError::Key(_)
+            | StartupError::DatabaseUrl(_) => 2,
             _ => 1,
         }
     }
@@ -126,13 +137,55 @@ pub async fn run_on(
     ready: Option<oneshot::Sender<()>>,
 ) -> Result<(), StartupError> {
     let finn = FinnClient::new(&config.finn_url, config.finn_timeout)?;
+    let database = config.database.clone();
     let launch = Launch {
         config,
         acceptor,
         shutdown,
         ready,
     };
-    with_store(launch, finn, MemoryReputationStore::new()).await
+    match database {
+        None => with_store(launch, finn, MemoryReputationStore::new()).await,
+        Some(db) => {
+            let pool = pg_pool(&db)?;
+            if db.migrate_on_start {
+                apply_migrations(&pool).await?;
+            }
+            with_store(launch, finn, PostgresReputationStore::new(pool)).await
+        }
+    }
+}
+
+fn pg_pool(db: &DatabaseConfig) -> Result<PgPool, StartupError> {
+    PgPool::new(&PoolSettings {
+        url: db.url.expose().to_owned(),
+        max_size: db.pool_max,
+        connect_timeout: db.connect_timeout,
+    })
+    .map_err(StartupError::DatabaseUrl)
+}
+
+async fn apply_migrations(pool: &PgPool) -> Result<Vec<String>, StartupError> {
+    let applied = migrate::run_pending(pool)
+        .await
+        .map_err(|e| StartupError::Migrate(e.to_string()))?;
+    tracing::info!(
+        event = "migrations_applied",
+        count = applied.len(),
+        versions = applied.join(",")
+    );
+    Ok(applied)
+}
+
+/// `dixie migrate`: applies the embedded migrations to `DATABASE_URL`.
+pub async fn migrate_only(config: &Config) -> Result<Vec<String>, StartupError> {
+    let db = config.database.as_ref().ok_or_else(|| {
+        StartupError::Config(ConfigError {
+            var: "DATABASE_URL",
+            reason: "is required for migrate".into(),
+        })
+    })?;
+    apply_migrations(&pg_pool(db)?).await
 }
 
 async fn with_store<A, F, O, R>(launch: Launch<A, F>, finn: O, store: R) -> Result<(), StartupError>
@@ -216,7 +269,10 @@ where
         x402 = config.x402_enabled,
         "dixie-bff listening"
     );
-    let state = AppState::new(store, signer, finn, payment);
+    let settings = Settings {
+        admin_key: config.admin_key.clone(),
+    };
+    let state = AppState::new(store, signer, finn, payment, settings);
     if let Some(ready) = ready {
         let _ = ready.send(());
     }
@@ -273,6 +329,7 @@ pub fn openapi_spec(yaml: bool) -> String {
         FinnClient::new("http://127.0.0.1:4000", std::time::Duration::from_secs(1))
             .expect("static URL is valid"),
         NoopGate,
+        Settings::default(),
     );
     let service = http::api::service(state);
     if yaml {

@@ -10,7 +10,10 @@ use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
 use crate::core::error::PortError;
 use crate::core::ownership::{Ownership, UpstreamHealth};
 use crate::core::payment::PaymentVerdict;
-use crate::core::reputation::{ReputationAggregate, StoreInfo, TaskTypeCohort};
+use crate::core::reputation::{
+    Derived, RecordOutcome, ReputationAggregate, ReputationEvent, StateCounts, StoreInfo,
+    StoredEvent, TaskTypeCohort,
+};
 
 /// Durable reputation state: aggregates, task cohorts and the append-only event history.
 ///
@@ -19,7 +22,11 @@ use crate::core::reputation::{ReputationAggregate, StoreInfo, TaskTypeCohort};
 /// - `list_cold` returns exactly the aggregates whose `state` is `cold`, in no set order.
 /// - `count` equals `list_all().len()`.
 /// - `put_task_cohort` upserts on (nft_id, cohort.model_id, cohort.task_type).
-/// - Concurrent writers never lose an update and never see an error because of each other.
+/// - Events are append-only; each gets a sequence number greater than every earlier one, and
+///   `get_event_history` returns them in that order (a total order, ties impossible).
+/// - `record_event` is atomic: the event, the aggregate and the cohort are all written or none
+///   is; recordings for one NFT are serialized, so concurrent writers never lose an update and
+///   never see an error because of each other.
 /// - A dependency failure is `PortError::Unavailable`, returned within the adapter's timeout.
 pub trait ReputationStore: Clone + Send + Sync + 'static {
     fn get(
@@ -55,6 +62,45 @@ pub trait ReputationStore: Clone + Send + Sync + 'static {
         nft_id: &str,
         cohort: &TaskTypeCohort,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// All task cohorts of one NFT, ordered by (model_id, task_type).
+    fn list_task_cohorts(
+        &self,
+        nft_id: &str,
+    ) -> impl Future<Output = Result<Vec<TaskTypeCohort>, PortError>> + Send;
+
+    /// Number of aggregates per state.
+    fn count_by_state(&self) -> impl Future<Output = Result<StateCounts, PortError>> + Send;
+
+    /// Appends one event to the NFT's history and returns its sequence number.
+    fn append_event(
+        &self,
+        nft_id: &str,
+        event: &ReputationEvent,
+    ) -> impl Future<Output = Result<i64, PortError>> + Send;
+
+    /// Up to `limit` events of the NFT with a sequence number above `after`, oldest first.
+    fn get_event_history(
+        &self,
+        nft_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, PortError>> + Send;
+
+    /// Records `event` for `nft_id` in one atomic step: refuses a reused `event_id` with a
+    /// different NFT or payload (`PortError::Conflict`), reports an exact repeat as
+    /// [`RecordOutcome::Duplicate`], otherwise appends the event and stores what `derive`
+    /// computes from the current aggregate and the current (model_id, task_type) cohort.
+    /// `cohort_key` is `Some((model_id, task_type))` when a cohort is concerned.
+    fn record_event<F>(
+        &self,
+        nft_id: &str,
+        cohort_key: Option<(&str, &str)>,
+        event: &ReputationEvent,
+        derive: F,
+    ) -> impl Future<Output = Result<RecordOutcome, PortError>> + Send
+    where
+        F: FnOnce(Option<&ReputationAggregate>, Option<&TaskTypeCohort>) -> Derived + Send;
 
     /// Store kind and, when pooled, the pool's current metrics. Never does I/O.
     fn describe(&self) -> StoreInfo;

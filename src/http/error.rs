@@ -125,3 +125,68 @@ impl poem::middleware::PanicHandler for PanicToJson {
         )
     }
 }
+
+/// The documented error responses of the API's handlers.
+#[derive(poem_openapi::ApiResponse, Debug)]
+pub enum ApiError {
+    /// Invalid input (`invalid_request`)
+    #[oai(status = 400)]
+    BadRequest(poem_openapi::payload::Json<ErrorBody>),
+    /// Credentials missing (`unauthorized`)
+    #[oai(status = 401)]
+    Unauthorized(poem_openapi::payload::Json<ErrorBody>),
+    /// Credentials not allowed (`forbidden`)
+    #[oai(status = 403)]
+    Forbidden(poem_openapi::payload::Json<ErrorBody>),
+    /// No such resource (`not_found`)
+    #[oai(status = 404)]
+    NotFound(poem_openapi::payload::Json<ErrorBody>),
+    /// Contradicts stored state (`conflict`)
+    #[oai(status = 409)]
+    Conflict(poem_openapi::payload::Json<ErrorBody>),
+    /// Unexpected failure (`internal_error`; detail only in the log)
+    #[oai(status = 500)]
+    Internal(poem_openapi::payload::Json<ErrorBody>),
+    /// A backing service is down or timed out (`service_unavailable`)
+    #[oai(status = 503)]
+    Unavailable(poem_openapi::payload::Json<ErrorBody>),
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::BadRequest(poem_openapi::payload::Json(ErrorBody::new(
+            "invalid_request",
+            message,
+        )))
+    }
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        ApiError::Unauthorized(poem_openapi::payload::Json(ErrorBody::new(
+            "unauthorized",
+            message,
+        )))
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden(poem_openapi::payload::Json(ErrorBody::new(
+            "forbidden",
+            message,
+        )))
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::NotFound(poem_openapi::payload::Json(ErrorBody::new(
+            "not_found",
+            message,
+        )))
+    }
+}
+
+impl From<PortError> for ApiError {
+    fn from(err: PortError) -> Self {
+        let (status, body) = ErrorBody::from_port(&err);
+        let body = poem_openapi::payload::Json(body);
+        match status {
+            StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable(body),
+            StatusCode::CONFLICT => ApiError::Conflict(body),
+            _ => ApiError::Internal(body),
+        }
+    }
+}

@@ -3,9 +3,16 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::config::Secret;
 use crate::core::ownership::UpstreamHealth;
 use crate::http::api::health::HealthResponse;
 use crate::http::payload::PreEncoded;
+
+/// Plain configuration the handlers read.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub admin_key: Option<Secret>,
+}
 
 /// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
 pub struct AppState<R, S, O, P> {
@@ -13,6 +20,7 @@ pub struct AppState<R, S, O, P> {
     pub signer: S,
     pub finn: O,
     pub payment: P,
+    pub settings: Settings,
     pub started: Instant,
     pub(crate) health: HealthCache,
 }
@@ -20,12 +28,13 @@ pub struct AppState<R, S, O, P> {
 pub type Shared<R, S, O, P> = Arc<AppState<R, S, O, P>>;
 
 impl<R, S, O, P> AppState<R, S, O, P> {
-    pub fn new(store: R, signer: S, finn: O, payment: P) -> Shared<R, S, O, P> {
+    pub fn new(store: R, signer: S, finn: O, payment: P, settings: Settings) -> Shared<R, S, O, P> {
         Arc::new(AppState {
             store,
             signer,
             finn,
             payment,
+            settings,
             started: Instant::now(),
             health: HealthCache::default(),
         })

@@ -3,9 +3,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod contract_memory;
 mod errors;
 mod finn_adapter;
 mod health;
 mod openapi;
 mod purity;
+mod reputation;
 mod startup;

@@ -1,7 +1,9 @@
 //! Shared test harness: the real app on port 0 and a real Finn stand-in on port 0.
 #![allow(dead_code)]
 
+pub mod contract;
 pub mod finn;
+pub mod pg;
 
 use std::collections::HashMap;
 

@@ -177,3 +177,40 @@ pub struct StoreInfo {
     pub kind: StoreKind,
     pub pool: Option<PoolMetrics>,
 }
+
+/// Number of aggregates in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateCounts {
+    pub cold: u64,
+    pub warming: u64,
+    pub established: u64,
+    pub authoritative: u64,
+}
+
+impl StateCounts {
+    pub fn add(&mut self, state: ReputationState, n: u64) {
+        match state {
+            ReputationState::Cold => self.cold += n,
+            ReputationState::Warming => self.warming += n,
+            ReputationState::Established => self.established += n,
+            ReputationState::Authoritative => self.authoritative += n,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.cold + self.warming + self.established + self.authoritative
+    }
+}
+
+/// Result of [`crate::core::ports::ReputationStore::record_event`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// Appended with this sequence number; aggregate and cohort were updated with it.
+    Recorded { seq: i64 },
+    /// The same event (same `event_id`, NFT and payload) was recorded before; nothing changed.
+    Duplicate { seq: i64 },
+}
+
+/// What a recording derives from the current state: the new aggregate and, optionally, the new
+/// task cohort.
+pub type Derived = (ReputationAggregate, Option<TaskTypeCohort>);

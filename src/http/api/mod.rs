@@ -1,6 +1,7 @@
 //! The OpenAPI surface: one API struct per area, combined into one [`OpenApiService`].
 
 pub mod health;
+pub mod reputation;
 pub mod root;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -14,9 +15,15 @@ use crate::http::state::Shared;
 pub enum ApiTags {
     /// Service identity and health
     Service,
+    /// dNFT reputation: aggregates, cohorts, event history
+    Reputation,
 }
 
-pub type Apis<R, S, O, P> = (root::RootApi, health::HealthApi<R, S, O, P>);
+pub type Apis<R, S, O, P> = (
+    root::RootApi,
+    health::HealthApi<R, S, O, P>,
+    reputation::ReputationApi<R, S, O, P>,
+);
 
 const DESCRIPTION: &str = "Dixie: backend-for-frontend between dNFT holders' web clients and \
 the Finn agent runtime.\n\nEvery error, including unknown routes (404 `not_found`), wrong methods \
@@ -34,7 +41,11 @@ where
     P: PaymentGate,
 {
     OpenApiService::new(
-        (root::RootApi, health::HealthApi::new(state)),
+        (
+            root::RootApi,
+            health::HealthApi::new(state.clone()),
+            reputation::ReputationApi::new(state),
+        ),
         "Dixie",
         crate::VERSION,
     )

@@ -1,0 +1,11 @@
+//! PostgreSQL adapters: the reputation store on a bb8 pool of diesel-async connections, the
+//! embedded migrations, and `sslmode` handling.
+
+pub mod migrate;
+mod pool;
+mod schema;
+mod store;
+pub mod tls;
+
+pub use pool::{PgPool, PoolSettings};
+pub use store::PostgresReputationStore;

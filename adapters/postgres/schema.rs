@@ -1,0 +1,34 @@
+//! Table definitions for diesel (see `migrations/`).
+
+diesel::table! {
+    reputation_aggregates (nft_id) {
+        nft_id -> Text,
+        state -> Text,
+        aggregate -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reputation_task_cohorts (nft_id, model_id, task_type) {
+        nft_id -> Text,
+        model_id -> Text,
+        task_type -> Text,
+        cohort -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reputation_events (id) {
+        id -> Uuid,
+        nft_id -> Text,
+        event_type -> Text,
+        event -> Jsonb,
+        created_at -> Timestamptz,
+        seq -> BigInt,
+        event_id -> Nullable<Text>,
+    }
+}

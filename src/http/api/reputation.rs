@@ -1,0 +1,633 @@
+//! The reputation surface over `ReputationStore` (D12): read an NFT's aggregate, cohorts and
+//! event history, population counts, and record events (service callers, admin key).
+//!
+//! Recording validates the closed §4.4 event, refuses a reused `event_id` with another payload
+//! (409), answers an exact repeat with 200 and changes nothing, and otherwise appends the event
+//! and updates the aggregate and task cohort in one atomic store call (see
+//! [`crate::core::reputation::rules`] for the update rule).
+
+use std::collections::BTreeMap;
+
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, SecurityScheme, Union, auth::Bearer};
+
+use super::ApiTags;
+use crate::core::clock::now_iso;
+use crate::core::ports::{
+    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
+};
+use crate::core::reputation::rules::{apply_event, event_task_type};
+use crate::core::reputation::validate::validate_event;
+use crate::core::reputation::{
+    CredentialAction, EventKind, ModelCohort, RecordOutcome, ReputationAggregate, ReputationEvent,
+    ReputationState, StoredEvent, TaskTypeCohort, TransitionRecord,
+};
+use crate::http::error::ApiError;
+use crate::http::state::Shared;
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 200;
+
+/// Admin key (`DIXIE_ADMIN_KEY`) as a bearer token.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", key_name = "Authorization")]
+pub struct AdminKey(Bearer);
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum StateDto {
+    Cold,
+    Warming,
+    Established,
+    Authoritative,
+}
+
+impl From<ReputationState> for StateDto {
+    fn from(s: ReputationState) -> Self {
+        match s {
+            ReputationState::Cold => StateDto::Cold,
+            ReputationState::Warming => StateDto::Warming,
+            ReputationState::Established => StateDto::Established,
+            ReputationState::Authoritative => StateDto::Authoritative,
+        }
+    }
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(rename = "TransitionRecord")]
+pub struct TransitionDto {
+    pub from: StateDto,
+    pub to: StateDto,
+    pub at: String,
+    pub trigger: String,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(rename = "ModelCohort")]
+pub struct ModelCohortDto {
+    pub model_id: String,
+    pub personal_score: Option<f64>,
+    pub sample_count: u64,
+    pub last_updated: String,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(rename = "TaskTypeCohort")]
+pub struct TaskCohortDto {
+    pub model_id: String,
+    pub personal_score: Option<f64>,
+    pub sample_count: u64,
+    pub last_updated: String,
+    pub task_type: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub confidence_threshold: Option<u64>,
+}
+
+/// A dNFT's reputation aggregate (hounfour v7.11.0 `ReputationAggregate`).
+#[derive(Object, Clone, Debug)]
+#[oai(rename = "ReputationAggregate")]
+pub struct AggregateDto {
+    pub personality_id: String,
+    pub collection_id: String,
+    pub pool_id: String,
+    pub state: StateDto,
+    pub personal_score: Option<f64>,
+    pub collection_score: f64,
+    pub blended_score: f64,
+    pub sample_count: u64,
+    pub pseudo_count: u64,
+    pub contributor_count: u64,
+    pub min_sample_count: u64,
+    pub created_at: String,
+    pub last_updated: String,
+    pub transition_history: Vec<TransitionDto>,
+    #[oai(skip_serializing_if_is_none)]
+    pub model_cohorts: Option<Vec<ModelCohortDto>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub task_cohorts: Option<Vec<TaskCohortDto>>,
+    pub contract_version: String,
+}
+
+impl From<&TaskTypeCohort> for TaskCohortDto {
+    fn from(c: &TaskTypeCohort) -> Self {
+        TaskCohortDto {
+            model_id: c.model_id.clone(),
+            personal_score: c.personal_score,
+            sample_count: c.sample_count,
+            last_updated: c.last_updated.clone(),
+            task_type: c.task_type.clone(),
+            confidence_threshold: c.confidence_threshold,
+        }
+    }
+}
+
+impl From<&TransitionRecord> for TransitionDto {
+    fn from(t: &TransitionRecord) -> Self {
+        TransitionDto {
+            from: t.from.into(),
+            to: t.to.into(),
+            at: t.at.clone(),
+            trigger: t.trigger.clone(),
+        }
+    }
+}
+
+impl From<&ModelCohort> for ModelCohortDto {
+    fn from(m: &ModelCohort) -> Self {
+        ModelCohortDto {
+            model_id: m.model_id.clone(),
+            personal_score: m.personal_score,
+            sample_count: m.sample_count,
+            last_updated: m.last_updated.clone(),
+        }
+    }
+}
+
+impl From<&ReputationAggregate> for AggregateDto {
+    fn from(a: &ReputationAggregate) -> Self {
+        AggregateDto {
+            personality_id: a.personality_id.clone(),
+            collection_id: a.collection_id.clone(),
+            pool_id: a.pool_id.clone(),
+            state: a.state.into(),
+            personal_score: a.personal_score,
+            collection_score: a.collection_score,
+            blended_score: a.blended_score,
+            sample_count: a.sample_count,
+            pseudo_count: a.pseudo_count,
+            contributor_count: a.contributor_count,
+            min_sample_count: a.min_sample_count,
+            created_at: a.created_at.clone(),
+            last_updated: a.last_updated.clone(),
+            transition_history: a.transition_history.iter().map(Into::into).collect(),
+            model_cohorts: a
+                .model_cohorts
+                .as_ref()
+                .map(|v| v.iter().map(Into::into).collect()),
+            task_cohorts: a
+                .task_cohorts
+                .as_ref()
+                .map(|v| v.iter().map(Into::into).collect()),
+            contract_version: a.contract_version.clone(),
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case", rename = "CredentialAction")]
+pub enum CredentialActionDto {
+    Issued,
+    Revoked,
+    Renewed,
+    Suspended,
+}
+
+/// `quality_signal`: a scored observation.
+#[derive(Object, Clone, Debug)]
+#[oai(rename = "QualitySignalEvent", deny_unknown_fields)]
+pub struct QualitySignalDto {
+    /// Always `quality_signal`.
+    #[oai(rename = "type", validator(pattern = "^quality_signal$"))]
+    pub event_type: String,
+    #[oai(validator(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    ))]
+    pub event_id: String,
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub agent_id: String,
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub collection_id: String,
+    /// RFC 3339 date-time
+    pub timestamp: String,
+    #[oai(validator(minimum(value = "0")))]
+    #[oai(skip_serializing_if_is_none)]
+    pub sequence: Option<u64>,
+    #[oai(validator(minimum(value = "0"), maximum(value = "1")))]
+    pub score: f64,
+    #[oai(skip_serializing_if_is_none)]
+    pub task_type: Option<String>,
+    /// Keys `^[a-z][a-z0-9_]{0,31}$`, values 0..1, at most 20 entries.
+    #[oai(validator(max_properties = 20))]
+    #[oai(skip_serializing_if_is_none)]
+    pub dimensions: Option<BTreeMap<String, f64>>,
+}
+
+/// `task_completed`: a task outcome (success observes 1, failure 0).
+#[derive(Object, Clone, Debug)]
+#[oai(rename = "TaskCompletedEvent", deny_unknown_fields)]
+pub struct TaskCompletedDto {
+    /// Always `task_completed`.
+    #[oai(rename = "type", validator(pattern = "^task_completed$"))]
+    pub event_type: String,
+    #[oai(validator(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    ))]
+    pub event_id: String,
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub agent_id: String,
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub collection_id: String,
+    pub timestamp: String,
+    #[oai(validator(minimum(value = "0")))]
+    #[oai(skip_serializing_if_is_none)]
+    pub sequence: Option<u64>,
+    pub task_type: String,
+    pub success: bool,
+    #[oai(validator(minimum(value = "0"), maximum(value = "3600000")))]
+    #[oai(skip_serializing_if_is_none)]
+    pub duration_ms: Option<u64>,
+}
+
+/// `credential_update`: a credential changed (`revoked` resets the reputation to cold).
+#[derive(Object, Clone, Debug)]
+#[oai(rename = "CredentialUpdateEvent", deny_unknown_fields)]
+pub struct CredentialUpdateDto {
+    /// Always `credential_update`.
+    #[oai(rename = "type", validator(pattern = "^credential_update$"))]
+    pub event_type: String,
+    #[oai(validator(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    ))]
+    pub event_id: String,
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub agent_id: String,
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub collection_id: String,
+    pub timestamp: String,
+    #[oai(validator(minimum(value = "0")))]
+    #[oai(skip_serializing_if_is_none)]
+    pub sequence: Option<u64>,
+    #[oai(validator(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    ))]
+    pub credential_id: String,
+    pub action: CredentialActionDto,
+}
+
+/// A reputation event (§4.4), discriminated on `type`; each variant is a closed object.
+#[derive(Union, Clone, Debug)]
+#[oai(discriminator_name = "type", rename = "ReputationEvent")]
+pub enum EventDto {
+    #[oai(mapping = "quality_signal")]
+    QualitySignal(QualitySignalDto),
+    #[oai(mapping = "task_completed")]
+    TaskCompleted(TaskCompletedDto),
+    #[oai(mapping = "credential_update")]
+    CredentialUpdate(CredentialUpdateDto),
+}
+
+impl From<EventDto> for ReputationEvent {
+    fn from(dto: EventDto) -> Self {
+        match dto {
+            EventDto::QualitySignal(e) => ReputationEvent {
+                event_id: e.event_id,
+                agent_id: e.agent_id,
+                collection_id: e.collection_id,
+                timestamp: e.timestamp,
+                sequence: e.sequence,
+                kind: EventKind::QualitySignal {
+                    score: e.score,
+                    task_type: e.task_type,
+                    dimensions: e.dimensions,
+                },
+            },
+            EventDto::TaskCompleted(e) => ReputationEvent {
+                event_id: e.event_id,
+                agent_id: e.agent_id,
+                collection_id: e.collection_id,
+                timestamp: e.timestamp,
+                sequence: e.sequence,
+                kind: EventKind::TaskCompleted {
+                    task_type: e.task_type,
+                    success: e.success,
+                    duration_ms: e.duration_ms,
+                },
+            },
+            EventDto::CredentialUpdate(e) => ReputationEvent {
+                event_id: e.event_id,
+                agent_id: e.agent_id,
+                collection_id: e.collection_id,
+                timestamp: e.timestamp,
+                sequence: e.sequence,
+                kind: EventKind::CredentialUpdate {
+                    credential_id: e.credential_id,
+                    action: match e.action {
+                        CredentialActionDto::Issued => CredentialAction::Issued,
+                        CredentialActionDto::Revoked => CredentialAction::Revoked,
+                        CredentialActionDto::Renewed => CredentialAction::Renewed,
+                        CredentialActionDto::Suspended => CredentialAction::Suspended,
+                    },
+                },
+            },
+        }
+    }
+}
+
+impl From<&ReputationEvent> for EventDto {
+    fn from(e: &ReputationEvent) -> Self {
+        let (event_id, agent_id, collection_id, timestamp, sequence) = (
+            e.event_id.clone(),
+            e.agent_id.clone(),
+            e.collection_id.clone(),
+            e.timestamp.clone(),
+            e.sequence,
+        );
+        match &e.kind {
+            EventKind::QualitySignal {
+                score,
+                task_type,
+                dimensions,
+            } => EventDto::QualitySignal(QualitySignalDto {
+                event_type: "quality_signal".into(),
+                event_id,
+                agent_id,
+                collection_id,
+                timestamp,
+                sequence,
+                score: *score,
+                task_type: task_type.clone(),
+                dimensions: dimensions.clone(),
+            }),
+            EventKind::TaskCompleted {
+                task_type,
+                success,
+                duration_ms,
+            } => EventDto::TaskCompleted(TaskCompletedDto {
+                event_type: "task_completed".into(),
+                event_id,
+                agent_id,
+                collection_id,
+                timestamp,
+                sequence,
+                task_type: task_type.clone(),
+                success: *success,
+                duration_ms: *duration_ms,
+            }),
+            EventKind::CredentialUpdate {
+                credential_id,
+                action,
+            } => EventDto::CredentialUpdate(CredentialUpdateDto {
+                event_type: "credential_update".into(),
+                event_id,
+                agent_id,
+                collection_id,
+                timestamp,
+                sequence,
+                credential_id: credential_id.clone(),
+                action: match action {
+                    CredentialAction::Issued => CredentialActionDto::Issued,
+                    CredentialAction::Revoked => CredentialActionDto::Revoked,
+                    CredentialAction::Renewed => CredentialActionDto::Renewed,
+                    CredentialAction::Suspended => CredentialActionDto::Suspended,
+                },
+            }),
+        }
+    }
+}
+
+/// Body of `POST /api/reputation/{nftId}/events`.
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct RecordEventRequest {
+    /// The model the event is about; with a task type it selects the task cohort to update.
+    #[oai(validator(min_length = 1, max_length = 255))]
+    pub model_id: Option<String>,
+    pub event: EventDto,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct RecordEventResponse {
+    /// false when this exact event was recorded before (nothing changed).
+    pub recorded: bool,
+    /// The event's position in the NFT's history.
+    pub seq: i64,
+    pub aggregate: AggregateDto,
+}
+
+#[derive(ApiResponse)]
+pub enum RecordResponse {
+    /// Recorded
+    #[oai(status = 201)]
+    Created(Json<RecordEventResponse>),
+    /// Already recorded with the same payload; nothing changed
+    #[oai(status = 200)]
+    Repeat(Json<RecordEventResponse>),
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct CohortList {
+    pub nft_id: String,
+    pub cohorts: Vec<TaskCohortDto>,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub event: EventDto,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct EventHistory {
+    pub nft_id: String,
+    /// Oldest first.
+    pub events: Vec<HistoryEntry>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct Population {
+    pub total: u64,
+    pub cold: u64,
+    pub warming: u64,
+    pub established: u64,
+    pub authoritative: u64,
+}
+
+pub struct ReputationApi<R, S, O, P> {
+    state: Shared<R, S, O, P>,
+}
+
+impl<R, S, O, P> ReputationApi<R, S, O, P> {
+    pub fn new(state: Shared<R, S, O, P>) -> Self {
+        ReputationApi { state }
+    }
+}
+
+fn history_entry(e: &StoredEvent) -> HistoryEntry {
+    HistoryEntry {
+        seq: e.seq,
+        event: (&e.event).into(),
+    }
+}
+
+/// Equal-length comparison whose time does not depend on where the inputs differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[OpenApi(tag = "ApiTags::Reputation")]
+impl<R, S, O, P> ReputationApi<R, S, O, P>
+where
+    R: ReputationStore,
+    S: TokenSigner,
+    O: OwnershipResolver + UpstreamProbe,
+    P: PaymentGate,
+{
+    /// Population counts per reputation state
+    #[oai(
+        path = "/api/reputation/population",
+        method = "get",
+        operation_id = "getReputationPopulation"
+    )]
+    async fn population(&self) -> Result<Json<Population>, ApiError> {
+        let c = self.state.store.count_by_state().await?;
+        Ok(Json(Population {
+            total: c.total(),
+            cold: c.cold,
+            warming: c.warming,
+            established: c.established,
+            authoritative: c.authoritative,
+        }))
+    }
+
+    /// Reputation aggregate of one dNFT
+    #[oai(
+        path = "/api/reputation/:nftId",
+        method = "get",
+        operation_id = "getReputation"
+    )]
+    async fn aggregate(
+        &self,
+        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+    ) -> Result<Json<AggregateDto>, ApiError> {
+        match self.state.store.get(&nft_id).await? {
+            Some(a) => Ok(Json((&a).into())),
+            None => Err(ApiError::not_found("No reputation recorded for this nftId")),
+        }
+    }
+
+    /// Task cohorts of one dNFT
+    #[oai(
+        path = "/api/reputation/:nftId/cohorts",
+        method = "get",
+        operation_id = "getReputationCohorts"
+    )]
+    async fn cohorts(
+        &self,
+        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+    ) -> Result<Json<CohortList>, ApiError> {
+        let cohorts = self.state.store.list_task_cohorts(&nft_id).await?;
+        Ok(Json(CohortList {
+            nft_id: nft_id.0,
+            cohorts: cohorts.iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Event history of one dNFT, oldest first, paginated
+    #[oai(
+        path = "/api/reputation/:nftId/events",
+        method = "get",
+        operation_id = "getReputationEvents"
+    )]
+    async fn events(
+        &self,
+        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        /// Page size, 1..200 (default 50)
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page
+        #[oai(validator(pattern = "^[0-9]{1,19}$"))]
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<EventHistory>, ApiError> {
+        let limit = limit.0.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE) as usize;
+        let after = match cursor.0.as_deref() {
+            None => None,
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .map_err(|_| ApiError::bad_request("cursor is not valid"))?,
+            ),
+        };
+        let mut page = self
+            .state
+            .store
+            .get_event_history(&nft_id, after, limit + 1)
+            .await?;
+        let next_cursor = if page.len() > limit {
+            page.truncate(limit);
+            page.last().map(|e| e.seq.to_string())
+        } else {
+            None
+        };
+        Ok(Json(EventHistory {
+            nft_id: nft_id.0,
+            events: page.iter().map(history_entry).collect(),
+            next_cursor,
+        }))
+    }
+
+    /// Record a reputation event (service callers; admin key)
+    ///
+    /// Validates the event, then atomically appends it and updates the aggregate and (with
+    /// `model_id` and a task type) the task cohort. Repeating the same event is a 200 with
+    /// `recorded: false`; reusing its `event_id` with another payload is a 409.
+    #[oai(
+        path = "/api/reputation/:nftId/events",
+        method = "post",
+        operation_id = "recordReputationEvent"
+    )]
+    async fn record(
+        &self,
+        auth: AdminKey,
+        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        body: Json<RecordEventRequest>,
+    ) -> Result<RecordResponse, ApiError> {
+        let Some(admin) = self.state.settings.admin_key.as_ref() else {
+            return Err(ApiError::forbidden("Admin API not configured"));
+        };
+        if !constant_time_eq(auth.0.token.as_bytes(), admin.expose().as_bytes()) {
+            return Err(ApiError::forbidden("Invalid admin key"));
+        }
+        let RecordEventRequest { model_id, event } = body.0;
+        let event: ReputationEvent = event.into();
+        validate_event(&event).map_err(ApiError::bad_request)?;
+
+        let cohort_key = model_id.as_deref().zip(event_task_type(&event.kind));
+        let now = now_iso();
+        let nft = nft_id.0.as_str();
+        let outcome = self
+            .state
+            .store
+            .record_event(nft, cohort_key, &event, |current, cohort| {
+                apply_event(nft, current, cohort, model_id.as_deref(), &event, &now)
+            })
+            .await?;
+        let aggregate = self.state.store.get(nft).await?.ok_or_else(|| {
+            crate::core::error::PortError::Unexpected("recorded aggregate missing".into())
+        })?;
+        Ok(match outcome {
+            RecordOutcome::Recorded { seq } => RecordResponse::Created(Json(RecordEventResponse {
+                recorded: true,
+                seq,
+                aggregate: (&aggregate).into(),
+            })),
+            RecordOutcome::Duplicate { seq } => RecordResponse::Repeat(Json(RecordEventResponse {
+                recorded: false,
+                seq,
+                aggregate: (&aggregate).into(),
+            })),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn constant_time_eq_compares_content_and_length() {
+        assert!(super::constant_time_eq(b"abc", b"abc"));
+        assert!(!super::constant_time_eq(b"abc", b"abd"));
+        assert!(!super::constant_time_eq(b"abc", b"abcd"));
+    }
+}

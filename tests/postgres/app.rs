@@ -1,0 +1,94 @@
+//! The app on PostgreSQL: health shape, and reputation that survives a restart.
+
+use crate::support::pg::TestDb;
+use crate::support::{finn, redact, spawn_app};
+
+const ADMIN: &str = "test-admin-key";
+
+fn quality_event(id: &str, score: f64) -> serde_json::Value {
+    serde_json::json!({
+        "model_id": "claude-sonnet-4-6",
+        "event": {
+            "type": "quality_signal",
+            "event_id": id,
+            "agent_id": "agent-1",
+            "collection_id": "honey-jar",
+            "timestamp": "2026-11-21T10:00:00Z",
+            "score": score,
+            "task_type": "code_review"
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_postgres_with_pool_metrics() {
+    let db = TestDb::create().await;
+    let finn = finn::spawn().await;
+    let app = spawn_app(&[("DATABASE_URL", &db.url), ("FINN_URL", &finn.url())]).await;
+    let mut body: serde_json::Value = app.get("/api/health").await.json().await.unwrap();
+    assert_eq!(body["status"], "healthy");
+    let rs = &body["reputation_service"];
+    assert_eq!(rs["store_type"], "postgres");
+    assert!(rs["pool_total"].as_u64().unwrap() >= 1);
+    assert_eq!(rs["pool_waiting"], 0);
+    redact(
+        &mut body,
+        &[
+            "timestamp",
+            "uptime_seconds",
+            "latency_ms",
+            "pool_total",
+            "pool_idle",
+        ],
+    );
+    insta::assert_json_snapshot!("health_postgres", body);
+    app.stop().await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reputation_written_over_http_survives_a_restart() {
+    let db = TestDb::create().await;
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("DIXIE_ADMIN_KEY", ADMIN),
+    ];
+    let app = spawn_app(&env).await;
+    for (i, score) in [(1, 0.9), (2, 0.7)] {
+        let resp = app
+            .http
+            .post(app.url("/api/reputation/nft-7/events"))
+            .bearer_auth(ADMIN)
+            .json(&quality_event(
+                &format!("11111111-2222-4333-8444-00000000000{i}"),
+                score,
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    let before: serde_json::Value = app.get("/api/reputation/nft-7").await.json().await.unwrap();
+    app.stop().await;
+
+    let app = spawn_app(&env).await;
+    let after: serde_json::Value = app.get("/api/reputation/nft-7").await.json().await.unwrap();
+    assert_eq!(before, after);
+    assert_eq!(after["sample_count"], 2);
+    let history: serde_json::Value = app
+        .get("/api/reputation/nft-7/events")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["events"].as_array().unwrap().len(), 2);
+    let cohorts: serde_json::Value = app
+        .get("/api/reputation/nft-7/cohorts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cohorts["cohorts"][0]["sample_count"], 2);
+    app.stop().await;
+    db.finish().await;
+}

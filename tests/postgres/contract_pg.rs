@@ -1,0 +1,3 @@
+//! The `ReputationStore` contract against PostgreSQL.
+
+crate::reputation_contract!(crate::support::pg::store);
