@@ -23,3 +23,21 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     out.push_str(&format!("-----END {label}-----\n"));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use jwt_simple::prelude::ES256KeyPair;
+
+    #[test]
+    fn keygen_output_is_a_pkcs8_pem_that_jwt_simple_loads() {
+        let pem = super::generate_es256_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        assert!(pem.lines().all(|l| l.len() <= 64));
+        assert!(ES256KeyPair::from_pem(&pem).is_ok());
+        assert_ne!(
+            pem,
+            super::generate_es256_pem().unwrap(),
+            "fresh randomness"
+        );
+    }
+}

@@ -186,10 +186,7 @@ impl ReputationStore for MemoryReputationStore {
                 return if owner == nft_id && i.find(&owner, seq) == Some(event) {
                     Ok(RecordOutcome::Duplicate { seq })
                 } else {
-                    Err(PortError::Conflict(format!(
-                        "event_id {} was already recorded with a different payload",
-                        event.event_id
-                    )))
+                    Err(PortError::event_id_reused(&event.event_id))
                 };
             }
             let key = cohort_key.map(|(m, t)| (nft_id.to_owned(), m.to_owned(), t.to_owned()));

@@ -185,10 +185,7 @@ async fn earlier_recording(
         if same {
             Ok(RecordOutcome::Duplicate { seq })
         } else {
-            Err(PortError::Conflict(format!(
-                "event_id {} was already recorded with a different payload",
-                event.event_id
-            )))
+            Err(PortError::event_id_reused(&event.event_id))
         }
     }))
 }

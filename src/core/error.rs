@@ -14,3 +14,12 @@ pub enum PortError {
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
+
+impl PortError {
+    /// An `event_id` already recorded for another NFT or with another payload.
+    pub fn event_id_reused(event_id: &str) -> Self {
+        PortError::Conflict(format!(
+            "event_id {event_id} was already recorded with a different payload"
+        ))
+    }
+}

@@ -57,7 +57,49 @@ load "GET /api/health (memory store, access log on)" "http://127.0.0.1:$port/api
 health_rps=$last_rps
 load_rss=$(rss_mb "$dixie_pid")
 
+kill "$dixie_pid" 2>/dev/null || true
+
+# PostgreSQL store: health (cached probe and count) and reputation get/put through HTTP.
+pg_server=$(tests/scripts/ensure-postgres.sh)
+bench_db="dixie_bench_$$"
+psql "$pg_server" -qc "CREATE DATABASE $bench_db" >/dev/null
+pg_url="${pg_server%/*}/$bench_db"
+DATABASE_URL="$pg_url" "$target/release/dixie" migrate >/dev/null 2>&1
+pg_port=$(free_port)
+DIXIE_PORT=$pg_port DATABASE_URL="$pg_url" DIXIE_ADMIN_KEY=bench-admin DIXIE_DB_POOL_MAX=16 \
+  "$target/release/dixie" >/dev/null 2>&1 & pg_pid=$!; pids+=($pg_pid)
+wait_up "http://127.0.0.1:$pg_port/api/health"
+load "GET /api/health (PostgreSQL store)" "http://127.0.0.1:$pg_port/api/health"
+pg_health_rps=$last_rps
+body='{"model_id":"m","event":{"type":"quality_signal","event_id":"00000000-0000-4000-8000-000000000001","agent_id":"a","collection_id":"c","timestamp":"2026-11-21T00:00:00Z","score":0.7,"task_type":"general"}}'
+curl -fsS -o /dev/null -XPOST -H 'authorization: Bearer bench-admin' -H 'content-type: application/json' \
+  -d "$body" "http://127.0.0.1:$pg_port/api/reputation/bench-nft/events"
+load "GET /api/reputation/{nftId} (PostgreSQL)" "http://127.0.0.1:$pg_port/api/reputation/bench-nft"
+# Each POST records a new event (fresh UUID per request) for one of 64 NFTs.
+lua=$(mktemp --suffix=.lua)
+cat > "$lua" <<'LUA'
+local counter = 0
+function init(args)
+  -- each wrk thread has its own Lua state; seed from its table address so ids differ
+  math.randomseed(tonumber(string.match(tostring({}), "0x(%x+)"), 16) % 2147483647)
+end
+request = function()
+  counter = counter + 1
+  local id = string.format("%08x-0000-4000-8000-%012x", math.random(0, 0x7fffffff), counter)
+  local body = '{"model_id":"m","event":{"type":"quality_signal","event_id":"' .. id ..
+    '","agent_id":"a","collection_id":"c","timestamp":"2026-11-21T00:00:00Z","score":0.7,"task_type":"general"}}'
+  return wrk.format("POST", "/api/reputation/nft-" .. (counter % 64) .. "/events",
+    {["content-type"] = "application/json", ["authorization"] = "Bearer bench-admin"}, body)
+end
+LUA
+load "POST /api/reputation/{nftId}/events (PostgreSQL, 64 NFTs)" "http://127.0.0.1:$pg_port" -s "$lua"
+rm -f "$lua"
+kill "$pg_pid" 2>/dev/null || true
+sleep 0.2
+psql "$pg_server" -qc "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" >/dev/null
+
 echo
+awk -v h="$pg_health_rps" -v b="$bare_rps" 'BEGIN {printf "health (PostgreSQL) / bare: %.0f%% (target >= 35%%)\n", 100*h/b}'
 awk -v h="$health_rps" -v b="$bare_rps" 'BEGIN {printf "health / bare: %.0f%% (target >= 50%%, stretch 70%%)\n", 100*h/b}'
 echo "startup to first 200 on /api/health: ${startup_ms} ms (includes curl polling every 10 ms; target <= 50 ms)"
 echo "dixie RSS: idle ${idle_rss} MB, after load ${load_rss} MB (targets: idle <= 15 MB, load <= 60 MB)"

@@ -60,7 +60,15 @@ if [ ! -f "$dir/data/PG_VERSION" ]; then
   log "creating a throwaway cluster in $dir"
   as_pg "$initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
 fi
+# TLS like a managed database, so the sslmode tests mean the same everywhere.
+if [ ! -f "$dir/server.key" ]; then
+  command -v openssl >/dev/null || { apt-get install -y -qq openssl >&2; }
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
+    -keyout "$dir/server.key" -out "$dir/server.crt" >/dev/null 2>&1
+  chmod 600 "$dir/server.key"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir/server.key" "$dir/server.crt"
+fi
 as_pg "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >&2
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" start >&2
 log "throwaway cluster up on 127.0.0.1:$port (stop: $pg_ctl -D $dir/data stop)"
 echo "$url"
