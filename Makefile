@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test lint fmt openapi bench e2e migrate keygen
+.PHONY: help run test lint fmt openapi bench migrate keygen
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,3 +26,9 @@ openapi: ## regenerate openapi/openapi.json and .yaml from the code
 
 bench: ## release build + wrk load against loopback; prints req/s, p50, p99, RSS
 	tests/bench/run.sh
+
+migrate: ## apply the embedded migrations to $$DATABASE_URL
+	$(CARGO) run --quiet --bin dixie -- migrate
+
+keygen: ## print a new ES256 (P-256) PKCS#8 private key for DIXIE_JWT_PRIVATE_KEY
+	$(CARGO) run --quiet --bin dixie -- keygen

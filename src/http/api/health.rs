@@ -267,7 +267,7 @@ where
     };
     let pg_ok = pg.as_ref().map(|p| p.status == ProbeStatus::Healthy);
     let status = overall_status(finn.reachable, pg_ok);
-    let pool = state.store.describe().pool;
+    let pool = info.pool;
 
     HealthResponse {
         status: status.into(),
