@@ -27,7 +27,7 @@ openapi: ## regenerate openapi/openapi.json and .yaml from the code
 bench: ## release build + wrk load against loopback; prints req/s, p50, p99, RSS
 	tests/bench/run.sh
 
-migrate: ## apply the embedded migrations to $$DATABASE_URL
+migrate: ## apply the embedded migrations to DATABASE_URL
 	$(CARGO) run --quiet --bin dixie -- migrate
 
 keygen: ## print a new ES256 (P-256) PKCS#8 private key for DIXIE_JWT_PRIVATE_KEY
