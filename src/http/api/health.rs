@@ -267,7 +267,9 @@ where
     };
     let pg_ok = pg.as_ref().map(|p| p.status == ProbeStatus::Healthy);
     let status = overall_status(finn.reachable, pg_ok);
-    let pool = info.pool;
+    // Pool metrics are read after the probe and count: the pool connects lazily, so metrics
+    // taken before them would show the pool as it was, not as it is.
+    let pool = state.store.describe().pool;
 
     HealthResponse {
         status: status.into(),
