@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use dixie::core::error::PortError;
 use dixie::core::ports::ReputationStore;
-use dixie::core::reputation::rules::apply_event;
+use dixie::core::reputation::rules::{apply_event, event_task_type};
 use dixie::core::reputation::*;
 
 pub fn aggregate(state: ReputationState, score: Option<f64>) -> ReputationAggregate {
@@ -72,11 +72,7 @@ async fn record<R: ReputationStore>(
     model: &str,
     ev: &ReputationEvent,
 ) -> Result<RecordOutcome, PortError> {
-    let task = match &ev.kind {
-        EventKind::QualitySignal { task_type, .. } => task_type.clone(),
-        _ => None,
-    };
-    let key = task.as_deref().map(|t| (model, t));
+    let key = event_task_type(&ev.kind).map(|t| (model, t));
     store
         .record_event(nft, key, ev, |cur, coh| {
             apply_event(nft, cur, coh, Some(model), ev, "2026-11-21T00:00:02.000Z")
