@@ -1,5 +1,6 @@
 //! Driven adapters: one folder per port family. Each implements ports from `crate::core::ports`.
 
+pub mod allowlist;
 pub mod finn;
 pub mod jwt;
 pub mod memory;

@@ -10,6 +10,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::core::auth::siwe::AllowedDomain;
+
 /// One environment variable: its name, default and meaning, as `dixie --help` prints them.
 pub struct VarSpec {
     pub name: &'static str,
@@ -63,6 +65,31 @@ pub const VARS: &[VarSpec] = &[
         name: "DIXIE_HS256_FALLBACK_SECRET",
         default: "(unset)",
         help: "legacy HS256 secret accepted for verification only, during the ES256 migration",
+    },
+    VarSpec {
+        name: "DIXIE_SIWE_DOMAINS",
+        default: "(the origins in DIXIE_CORS_ORIGINS)",
+        help: "comma-separated domains a SIWE message may name: host[:port] or scheme://host[:port]",
+    },
+    VarSpec {
+        name: "DIXIE_SIWE_CHAIN_IDS",
+        default: "1",
+        help: "comma-separated EIP-155 chain IDs a SIWE message may name",
+    },
+    VarSpec {
+        name: "DIXIE_SIWE_MAX_AGE_SECS",
+        default: "600",
+        help: "how long after its Issued At a SIWE message may log in, 30..86400",
+    },
+    VarSpec {
+        name: "DIXIE_SIWE_NONCE_TTL_SECS",
+        default: "300",
+        help: "lifetime of a nonce from POST /api/auth/nonce, 30..3600",
+    },
+    VarSpec {
+        name: "DIXIE_SIWE_REQUIRE_SERVER_NONCE",
+        default: "false",
+        help: "true | false: accept only nonces from POST /api/auth/nonce (false also accepts client-chosen ones, each once)",
     },
     VarSpec {
         name: "DIXIE_ADMIN_KEY",
@@ -185,6 +212,16 @@ pub enum JwtKey {
     Hs256(Secret),
 }
 
+/// What SIWE login accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiweConfig {
+    pub domains: Vec<AllowedDomain>,
+    pub chain_ids: Vec<u64>,
+    pub max_age: Duration,
+    pub nonce_ttl: Duration,
+    pub require_server_nonce: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatabaseConfig {
     pub url: Secret,
@@ -206,6 +243,7 @@ pub struct Config {
     pub jwt_previous_key: Option<Secret>,
     pub hs256_fallback_secret: Option<Secret>,
     pub admin_key: Option<Secret>,
+    pub siwe: SiweConfig,
     pub cors_origins: Vec<String>,
     pub allowlist_path: PathBuf,
     pub rate_limit_rpm: u32,
@@ -371,6 +409,61 @@ impl Config {
                 .collect(),
         };
 
+        let siwe = SiweConfig {
+            domains: match env.get("DIXIE_SIWE_DOMAINS") {
+                Some(raw) => raw
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|d| {
+                        AllowedDomain::parse(d).ok_or_else(|| {
+                            bad(
+                                "DIXIE_SIWE_DOMAINS",
+                                format!("{d:?} is not host[:port] or scheme://host[:port]"),
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+                None => cors_origins
+                    .iter()
+                    .filter_map(|o| AllowedDomain::parse(o))
+                    .collect(),
+            },
+            chain_ids: match env.get("DIXIE_SIWE_CHAIN_IDS") {
+                None => vec![1],
+                Some(raw) => raw
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|c| {
+                        c.parse::<u64>().map_err(|_| {
+                            bad(
+                                "DIXIE_SIWE_CHAIN_IDS",
+                                format!("{c:?} is not a decimal chain ID"),
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            max_age: Duration::from_secs(env.int("DIXIE_SIWE_MAX_AGE_SECS", 600u64, 30, 86_400)?),
+            nonce_ttl: Duration::from_secs(env.int(
+                "DIXIE_SIWE_NONCE_TTL_SECS",
+                300u64,
+                30,
+                3600,
+            )?),
+            require_server_nonce: env.flag("DIXIE_SIWE_REQUIRE_SERVER_NONCE")?,
+        };
+        if siwe.domains.is_empty() {
+            return Err(bad(
+                "DIXIE_SIWE_DOMAINS",
+                "names no domain (and DIXIE_CORS_ORIGINS gives none to derive): SIWE login needs at least one",
+            ));
+        }
+        if siwe.chain_ids.is_empty() {
+            return Err(bad("DIXIE_SIWE_CHAIN_IDS", "names no chain ID"));
+        }
+
         let allowlist_path = PathBuf::from(
             env.get("DIXIE_ALLOWLIST_PATH")
                 .unwrap_or_else(|| "/data/allowlist.json".to_owned()),
@@ -414,6 +507,7 @@ impl Config {
             jwt_previous_key,
             hs256_fallback_secret,
             admin_key,
+            siwe,
             cors_origins,
             allowlist_path,
             rate_limit_rpm,
@@ -533,6 +627,42 @@ mod tests {
     fn pem_text_selects_es256() {
         let cfg = parse(&[("DIXIE_JWT_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\nx")]).unwrap();
         assert!(matches!(cfg.jwt_key, Some(JwtKey::Pem(_))));
+    }
+
+    #[test]
+    fn siwe_domains_default_to_the_cors_origins() {
+        let cfg = parse(&[]).unwrap();
+        assert_eq!(
+            cfg.siwe.domains,
+            vec![AllowedDomain::parse("http://localhost:3001").unwrap()]
+        );
+        assert_eq!(cfg.siwe.chain_ids, vec![1]);
+        assert_eq!(cfg.siwe.max_age, Duration::from_secs(600));
+        assert!(!cfg.siwe.require_server_nonce);
+        let cfg = parse(&[
+            (
+                "DIXIE_SIWE_DOMAINS",
+                "app.example.com, https://beta.example.com:8443",
+            ),
+            ("DIXIE_SIWE_CHAIN_IDS", "1,80094"),
+            ("DIXIE_SIWE_REQUIRE_SERVER_NONCE", "true"),
+        ])
+        .unwrap();
+        assert_eq!(cfg.siwe.domains.len(), 2);
+        assert_eq!(cfg.siwe.chain_ids, vec![1, 80094]);
+        assert!(cfg.siwe.require_server_nonce);
+    }
+
+    #[test]
+    fn siwe_needs_a_domain_and_valid_chain_ids() {
+        let err = parse(&[("DIXIE_CORS_ORIGINS", "*")]).unwrap_err();
+        assert_eq!(err.var, "DIXIE_SIWE_DOMAINS");
+        let err = parse(&[("DIXIE_SIWE_DOMAINS", "https://a.test/path")]).unwrap_err();
+        assert_eq!(err.var, "DIXIE_SIWE_DOMAINS");
+        let err = parse(&[("DIXIE_SIWE_CHAIN_IDS", "mainnet")]).unwrap_err();
+        assert_eq!(err.var, "DIXIE_SIWE_CHAIN_IDS");
+        let err = parse(&[("DIXIE_SIWE_MAX_AGE_SECS", "5")]).unwrap_err();
+        assert_eq!(err.var, "DIXIE_SIWE_MAX_AGE_SECS");
     }
 
     #[test]

@@ -11,17 +11,24 @@ use poem::listener::Acceptor;
 use tokio::sync::oneshot;
 
 use crate::adapters::finn::{FinnClient, FinnInitError};
-use crate::adapters::jwt::Hs256Signer;
-use crate::adapters::memory::MemoryReputationStore;
+use crate::adapters::jwt::{
+    Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
+};
+use crate::adapters::memory::{MemoryNonceStore, MemoryReputationStore};
 use crate::adapters::payment::{NoopGate, ScaffoldGate};
-use crate::adapters::postgres::{PgPool, PoolSettings, PostgresReputationStore, migrate};
+use crate::adapters::postgres::{
+    PgPool, PoolSettings, PostgresNonceStore, PostgresReputationStore, migrate,
+};
 use crate::config::{Config, ConfigError, DatabaseConfig, JwtKey};
+use crate::core::auth::allowlist::Access;
+use crate::core::auth::login::LoginPolicy;
+use crate::core::auth::siwe::SiwePolicy;
 use crate::core::ports::{
-    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
+    NonceStore, OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
 };
 use crate::http::{
     self,
-    state::{AppState, Settings},
+    state::{AppState, Parts, Settings},
 };
 
 /// Why the server did not start. `exit_code` is 2 for bad configuration, 1 otherwise.
@@ -31,8 +38,8 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error("FINN_URL: {0}")]
     Finn(#[from] FinnInitError),
-    #[error("DIXIE_JWT_PRIVATE_KEY: {0}")]
-    Key(String),
+    #[error("{var}: {reason}")]
+    Key { var: &'static str, reason: String },
     #[error("DATABASE_URL: {0}")]
     DatabaseUrl(String),
     #[error("migrations failed: {0}")]
@@ -53,7 +60,7 @@ impl StartupError {
         match self {
             StartupError::Config(_)
             | StartupError::Finn(_)
-            | StartupError::Key(_)
+            | StartupError::Key { .. }
             | StartupError::DatabaseUrl(_) => 2,
             _ => 1,
         }
@@ -145,13 +152,20 @@ pub async fn run_on(
         ready,
     };
     match database {
-        None => with_store(launch, finn, MemoryReputationStore::new()).await,
+        None => {
+            let stores = (MemoryReputationStore::new(), MemoryNonceStore::new());
+            with_stores(launch, finn, stores).await
+        }
         Some(db) => {
             let pool = pg_pool(&db)?;
             if db.migrate_on_start {
                 apply_migrations(&pool).await?;
             }
-            with_store(launch, finn, PostgresReputationStore::new(pool)).await
+            let stores = (
+                PostgresReputationStore::new(pool.clone()),
+                PostgresNonceStore::new(pool),
+            );
+            with_stores(launch, finn, stores).await
         }
     }
 }
@@ -188,37 +202,66 @@ pub async fn migrate_only(config: &Config) -> Result<Vec<String>, StartupError> 
     apply_migrations(&pg_pool(db)?).await
 }
 
-async fn with_store<A, F, O, R>(launch: Launch<A, F>, finn: O, store: R) -> Result<(), StartupError>
+/// Keys accepted besides the signing key: the previous ES256 key and the legacy HS256 secret.
+fn verify_keys(config: &Config) -> Result<VerifyKeys, StartupError> {
+    let mut keys = VerifyKeys::default();
+    if let Some(pem) = &config.jwt_previous_key {
+        let key = load_public_pem(pem.expose()).map_err(|e| StartupError::Key {
+            var: "DIXIE_JWT_PREVIOUS_KEY",
+            reason: e.to_string(),
+        })?;
+        keys.previous_es256.push(key);
+    }
+    if let Some(secret) = &config.hs256_fallback_secret {
+        keys.legacy_hs256.push(secret.expose().as_bytes().to_vec());
+    }
+    Ok(keys)
+}
+
+async fn with_stores<A, F, O, R, N>(
+    launch: Launch<A, F>,
+    finn: O,
+    stores: (R, N),
+) -> Result<(), StartupError>
 where
     A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
     O: OwnershipResolver + UpstreamProbe,
     R: ReputationStore,
+    N: NonceStore,
 {
-    let key_error = |e: ring::error::Unspecified| StartupError::Key(e.to_string());
+    let extra = verify_keys(&launch.config)?;
     match &launch.config.jwt_key {
         None => {
             tracing::warn!(
                 event = "ephemeral_jwt_key",
                 "DIXIE_JWT_PRIVATE_KEY is unset: using a generated HS256 key; tokens die with the process"
             );
-            let signer = Hs256Signer::ephemeral().map_err(key_error)?;
-            with_signer(launch, finn, store, signer).await
+            let signer = Hs256Signer::ephemeral().map_err(|e| StartupError::Key {
+                var: "DIXIE_JWT_PRIVATE_KEY",
+                reason: format!("cannot generate a key: {e}"),
+            })?;
+            with_signer(launch, finn, stores, signer).await
         }
         Some(JwtKey::Hs256(secret)) => {
-            let signer = Hs256Signer::new(secret.expose().as_bytes());
-            with_signer(launch, finn, store, signer).await
+            let signer = Hs256Signer::with_keys(secret.expose().as_bytes(), extra);
+            with_signer(launch, finn, stores, signer).await
         }
-        Some(JwtKey::Pem(_)) => Err(StartupError::Key(
-            "ES256 (PEM) keys are not supported by this build yet".into(),
-        )),
+        Some(JwtKey::Pem(pem)) => {
+            let key = load_private_pem(pem.expose()).map_err(|e| StartupError::Key {
+                var: "DIXIE_JWT_PRIVATE_KEY",
+                reason: e.to_string(),
+            })?;
+            tracing::info!(event = "jwt_key", alg = "ES256", kid = %key_id(&key.public_key()));
+            with_signer(launch, finn, stores, Es256Signer::new(key, extra)).await
+        }
     }
 }
 
-async fn with_signer<A, F, O, R, S>(
+async fn with_signer<A, F, O, R, N, S>(
     launch: Launch<A, F>,
     finn: O,
-    store: R,
+    stores: (R, N),
     signer: S,
 ) -> Result<(), StartupError>
 where
@@ -226,21 +269,54 @@ where
     F: Future<Output = ()> + Send + 'static,
     O: OwnershipResolver + UpstreamProbe,
     R: ReputationStore,
+    N: NonceStore,
     S: TokenSigner,
 {
+    let (store, nonces) = stores;
     if launch.config.x402_enabled {
-        serve(launch, store, signer, finn, ScaffoldGate).await
+        let parts = Parts {
+            store,
+            signer,
+            finn,
+            payment: ScaffoldGate,
+            nonces,
+        };
+        serve(launch, parts).await
     } else {
-        serve(launch, store, signer, finn, NoopGate).await
+        let parts = Parts {
+            store,
+            signer,
+            finn,
+            payment: NoopGate,
+            nonces,
+        };
+        serve(launch, parts).await
     }
 }
 
-async fn serve<A, F, R, S, O, P>(
+/// What the handlers read from the configuration.
+fn settings(config: &Config, access: Access) -> Settings {
+    let siwe = &config.siwe;
+    let secs = |d: std::time::Duration| time::Duration::seconds(d.as_secs() as i64);
+    Settings {
+        admin_key: config.admin_key.clone(),
+        login: LoginPolicy {
+            siwe: SiwePolicy {
+                domains: siwe.domains.clone(),
+                chain_ids: siwe.chain_ids.clone(),
+                max_age: secs(siwe.max_age),
+                skew: time::Duration::seconds(crate::adapters::jwt::LEEWAY_SECS as i64),
+            },
+            nonce_ttl: secs(siwe.nonce_ttl),
+            require_server_nonce: siwe.require_server_nonce,
+        },
+        access,
+    }
+}
+
+async fn serve<A, F, R, S, O, P, N>(
     launch: Launch<A, F>,
-    store: R,
-    signer: S,
-    finn: O,
-    payment: P,
+    parts: Parts<R, S, O, P, N>,
 ) -> Result<(), StartupError>
 where
     A: Acceptor + 'static,
@@ -249,6 +325,7 @@ where
     S: TokenSigner,
     O: OwnershipResolver + UpstreamProbe,
     P: PaymentGate,
+    N: NonceStore,
 {
     let Launch {
         config,
@@ -264,15 +341,13 @@ where
     tracing::info!(
         event = "listening",
         addr = addrs.join(","),
-        store = store.describe().kind.as_str(),
-        jwt_alg = signer.algorithm().as_str(),
+        store = parts.store.describe().kind.as_str(),
+        jwt_alg = parts.signer.algorithm().as_str(),
         x402 = config.x402_enabled,
         "dixie-bff listening"
     );
-    let settings = Settings {
-        admin_key: config.admin_key.clone(),
-    };
-    let state = AppState::new(store, signer, finn, payment, settings);
+    let access = crate::adapters::allowlist::load(&config.allowlist_path);
+    let state = AppState::new(parts, settings(&config, access));
     if let Some(ready) = ready {
         let _ = ready.send(());
     }
@@ -323,14 +398,16 @@ async fn recv_or_pend(signal: Option<tokio::signal::unix::Signal>) {
 
 /// The OpenAPI document the code generates (what `openapi/` must hold).
 pub fn openapi_spec(yaml: bool) -> String {
-    let state = AppState::new(
-        MemoryReputationStore::new(),
-        Hs256Signer::new(&[0u8; 32]),
-        FinnClient::new("http://127.0.0.1:4000", std::time::Duration::from_secs(1))
-            .expect("static URL is valid"),
-        NoopGate,
-        Settings::default(),
-    );
+    let defaults = Config::from_lookup(|_| None).expect("the defaults are a valid config");
+    let parts = Parts {
+        store: MemoryReputationStore::new(),
+        signer: Hs256Signer::new(&[0u8; 32]),
+        finn: FinnClient::new(&defaults.finn_url, defaults.finn_timeout)
+            .expect("the default Finn URL is valid"),
+        payment: NoopGate,
+        nonces: MemoryNonceStore::new(),
+    };
+    let state = AppState::new(parts, settings(&defaults, Access::Open));
     let service = http::api::service(state);
     if yaml {
         service.spec_yaml()

@@ -5,19 +5,30 @@ use std::sync::Arc;
 use jwt_simple::prelude::{HS256Key, MACLike};
 use ring::rand::{SecureRandom, SystemRandom};
 
-use super::{MAX_TOKEN_BYTES, RoleClaim, classify, new_claims, to_claims, verification_options};
+use super::keyring::Keyring;
+use super::{VerifyKeys, new_claims};
 use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
 use crate::core::ports::TokenSigner;
 
 #[derive(Clone)]
 pub struct Hs256Signer {
     key: Arc<HS256Key>,
+    keyring: Arc<Keyring>,
 }
 
 impl Hs256Signer {
+    /// Signs and verifies with `secret` only.
     pub fn new(secret: &[u8]) -> Self {
+        Hs256Signer::with_keys(secret, VerifyKeys::default())
+    }
+
+    /// Signs with `secret`; verifies with it and with `extra`.
+    pub fn with_keys(secret: &[u8], extra: VerifyKeys) -> Self {
+        let key = HS256Key::from_bytes(secret);
+        let keyring = extra.into_keyring(Keyring::default().with_hs256(key.clone()));
         Hs256Signer {
-            key: Arc::new(HS256Key::from_bytes(secret)),
+            key: Arc::new(key),
+            keyring: Arc::new(keyring),
         }
     }
 
@@ -26,18 +37,6 @@ impl Hs256Signer {
         let mut secret = [0u8; 32];
         SystemRandom::new().fill(&mut secret)?;
         Ok(Hs256Signer::new(&secret))
-    }
-
-    /// Verifies with this secret only (used as the legacy fallback of the ES256 signer).
-    pub fn verify_hs256(&self, token: &str) -> Result<Claims, TokenError> {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(TokenError::TooLarge);
-        }
-        let claims = self
-            .key
-            .verify_token::<RoleClaim>(token, Some(verification_options(None)))
-            .map_err(|e| classify(&e))?;
-        to_claims(claims)
     }
 }
 
@@ -53,10 +52,10 @@ impl TokenSigner for Hs256Signer {
     }
 
     fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        self.verify_hs256(token)
+        self.keyring.verify(token)
     }
 
     fn jwks(&self) -> Vec<Jwk> {
-        Vec::new()
+        self.keyring.jwks()
     }
 }

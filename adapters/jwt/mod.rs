@@ -4,14 +4,18 @@
 //! here uses [`verification_options`] instead, and [`to_claims`] insists on `sub`, `iss`,
 //! `iat` and `exp`.
 
+mod es256;
 mod hs256;
+mod keyring;
 
+pub use es256::{Es256Signer, KeyError, key_id, load_private_pem, load_public_pem};
 pub use hs256::Hs256Signer;
+pub use keyring::jwk;
 
 use std::collections::HashSet;
 
 use jwt_simple::JWTError;
-use jwt_simple::prelude::{Duration, JWTClaims, VerificationOptions};
+use jwt_simple::prelude::{Duration, ES256PublicKey, HS256Key, JWTClaims, VerificationOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::core::auth::{Claims, ISSUER, TokenError, TokenRequest};
@@ -20,6 +24,26 @@ use crate::core::auth::{Claims, ISSUER, TokenError, TokenRequest};
 pub const LEEWAY_SECS: u64 = 60;
 /// Longest token accepted, in bytes; anything longer is refused before parsing.
 pub const MAX_TOKEN_BYTES: usize = 4096;
+
+/// Keys accepted for verification besides the signing key: previous ES256 public keys (kept
+/// published during a rotation) and legacy HS256 secrets (the HS256 → ES256 migration window).
+#[derive(Default)]
+pub struct VerifyKeys {
+    pub previous_es256: Vec<ES256PublicKey>,
+    pub legacy_hs256: Vec<Vec<u8>>,
+}
+
+impl VerifyKeys {
+    fn into_keyring(self, mut keyring: keyring::Keyring) -> keyring::Keyring {
+        for key in self.previous_es256 {
+            keyring = keyring.with_es256(key_id(&key), key);
+        }
+        for secret in self.legacy_hs256 {
+            keyring = keyring.with_hs256(HS256Key::from_bytes(&secret));
+        }
+        keyring
+    }
+}
 
 /// Dixie's claim beyond the registered ones.
 #[derive(Clone, Debug, Serialize, Deserialize)]

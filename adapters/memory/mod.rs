@@ -1,5 +1,7 @@
 //! In-memory adapters: the default when no `DATABASE_URL` is set. State lives for the process.
 
+mod nonces;
 mod reputation;
 
+pub use nonces::MemoryNonceStore;
 pub use reputation::MemoryReputationStore;

@@ -2,10 +2,12 @@
 //! embedded migrations, and `sslmode` handling.
 
 pub mod migrate;
+mod nonces;
 mod pool;
 mod schema;
 mod store;
 pub mod tls;
 
+pub use nonces::PostgresNonceStore;
 pub use pool::{PgPool, PoolSettings};
 pub use store::PostgresReputationStore;

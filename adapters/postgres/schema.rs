@@ -32,3 +32,12 @@ diesel::table! {
         event_id -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    siwe_nonces (nonce) {
+        nonce -> Text,
+        server_issued -> Bool,
+        used -> Bool,
+        expires_at -> Int8,
+    }
+}

@@ -37,7 +37,7 @@ impl PostgresReputationStore {
 }
 
 /// A connection loss or server shutdown is `Unavailable`; anything else is `Unexpected`.
-fn db_err(e: DieselError) -> PortError {
+pub(super) fn db_err(e: DieselError) -> PortError {
     let lost = match &e {
         DieselError::DatabaseError(
             DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
+use crate::core::auth::{Claims, Jwk, JwtAlgorithm, NonceUse, TokenError, TokenRequest};
 use crate::core::error::PortError;
 use crate::core::ownership::{Ownership, UpstreamHealth};
 use crate::core::payment::PaymentVerdict;
@@ -126,6 +126,33 @@ pub trait TokenSigner: Clone + Send + Sync + 'static {
     fn jwks(&self) -> Vec<Jwk>;
 }
 
+/// Single-use SIWE nonces, shared by every replica that uses the same backing store.
+///
+/// Times are Unix seconds. Contract every adapter meets (checked by the shared contract suite):
+/// - `issue` records a server-issued nonce, unused, valid until `expires_at`; issuing a nonce
+///   that is already known is `PortError::Conflict`.
+/// - `consume` is atomic: of any number of concurrent calls for one nonce, at most one gets an
+///   accepting answer. A server-issued, unused nonce with `expires_at > now` becomes used and
+///   answers [`NonceUse::ServerIssued`]; an unknown nonce, when `accept_unknown`, is recorded as
+///   used and answers [`NonceUse::ClientChosen`]; everything else answers [`NonceUse::Refused`].
+/// - A used nonce is remembered at least until `retain_until`; after its time an entry may be
+///   forgotten at any moment.
+pub trait NonceStore: Clone + Send + Sync + 'static {
+    fn issue(
+        &self,
+        nonce: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    fn consume(
+        &self,
+        nonce: &str,
+        now: i64,
+        retain_until: i64,
+        accept_unknown: bool,
+    ) -> impl Future<Output = Result<NonceUse, PortError>> + Send;
+}
+
 /// Resolves which dNFT a wallet holds, through the upstream that knows.
 ///
 /// Contract: an upstream failure (network, timeout, open breaker, bad body) is `None` plus a
@@ -147,4 +174,36 @@ pub trait UpstreamProbe: Clone + Send + Sync + 'static {
 /// [`PaymentVerdict::Pass`].
 pub trait PaymentGate: Clone + Send + Sync + 'static {
     fn assess(&self, wallet: Option<&str>) -> PaymentVerdict;
+}
+
+/// mockall doubles of the ports, for unit tests of core logic only.
+#[cfg(test)]
+pub mod mocks {
+    use super::*;
+
+    mockall::mock! {
+        pub TokenSigner {}
+        impl Clone for TokenSigner {
+            fn clone(&self) -> Self;
+        }
+        impl TokenSigner for TokenSigner {
+            fn algorithm(&self) -> JwtAlgorithm;
+            fn issue(&self, request: &TokenRequest) -> Result<String, TokenError>;
+            fn verify(&self, token: &str) -> Result<Claims, TokenError>;
+            fn jwks(&self) -> Vec<Jwk>;
+        }
+    }
+
+    mockall::mock! {
+        pub NonceStore {}
+        impl Clone for NonceStore {
+            fn clone(&self) -> Self;
+        }
+        impl NonceStore for NonceStore {
+            fn issue(&self, nonce: &str, expires_at: i64)
+                -> impl Future<Output = Result<(), PortError>> + Send;
+            fn consume(&self, nonce: &str, now: i64, retain_until: i64, accept_unknown: bool)
+                -> impl Future<Output = Result<NonceUse, PortError>> + Send;
+        }
+    }
 }

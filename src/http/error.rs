@@ -86,7 +86,7 @@ pub async fn framework_error(err: poem::Error) -> Response {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             ErrorBody::new("unsupported_media_type", err.to_string())
         }
-        StatusCode::UNAUTHORIZED => ErrorBody::new("unauthorized", "Authentication required"),
+        StatusCode::UNAUTHORIZED => ErrorBody::new("unauthorized", "Bearer token required"),
         s if s.is_server_error() => {
             tracing::error!(event = "internal_error", status = s.as_u16(), detail = %err);
             ErrorBody::new("internal_error", "Internal server error")

@@ -14,21 +14,12 @@ use poem::listener::{Acceptor, Listener};
 use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, Response, Route, Server};
 
-use crate::core::ports::{
-    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
-};
 use error::{PanicToJson, framework_error};
 use middleware::{AccessLog, RequestIds};
-use state::Shared;
+use state::{Adapters, Shared};
 
-/// The whole application as one endpoint, monomorphized over the four adapters.
-pub fn app<R, S, O, P>(state: Shared<R, S, O, P>) -> impl Endpoint<Output = Response> + 'static
-where
-    R: ReputationStore,
-    S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe,
-    P: PaymentGate,
-{
+/// The whole application as one endpoint, monomorphized over the adapters.
+pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 'static {
     let api = api::service(state);
     let docs = api.swagger_ui();
     let spec_json = api.spec_endpoint();
@@ -46,18 +37,12 @@ where
 
 /// Serves the app on `acceptor` until `shutdown` resolves, then drains in-flight requests for
 /// at most `grace`.
-pub async fn serve<R, S, O, P>(
+pub async fn serve<A: Adapters>(
     acceptor: impl Acceptor + 'static,
-    state: Shared<R, S, O, P>,
+    state: Shared<A>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
-) -> std::io::Result<()>
-where
-    R: ReputationStore,
-    S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe,
-    P: PaymentGate,
-{
+) -> std::io::Result<()> {
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app(state), shutdown, Some(grace))
         .await

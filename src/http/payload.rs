@@ -26,6 +26,12 @@ impl<T> Clone for PreEncoded<T> {
     }
 }
 
+impl<T> PreEncoded<T> {
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+}
+
 impl<T: serde::Serialize> PreEncoded<T> {
     /// Serializes `value`. For the plain data types used here serialization cannot fail; if it
     /// ever did, the failure is logged and the body is `null` rather than a panic.

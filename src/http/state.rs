@@ -1,42 +1,101 @@
-//! Shared state of the HTTP layer: the four adapters plus caches the handlers need.
+//! Shared state of the HTTP layer: the adapters plus caches the handlers need.
 
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Secret;
+use crate::core::auth::allowlist::Access;
+use crate::core::auth::login::LoginPolicy;
 use crate::core::ownership::UpstreamHealth;
+use crate::core::ports::{
+    NonceStore, OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
+};
+use crate::http::api::auth::JwksDocument;
 use crate::http::api::health::HealthResponse;
 use crate::http::payload::PreEncoded;
 
+/// The adapter types one server runs with. Wiring picks one combination at startup; every
+/// handler is generic over `A: Adapters` and so monomorphized over concrete adapters.
+pub trait Adapters: Send + Sync + 'static {
+    type Store: ReputationStore;
+    type Signer: TokenSigner;
+    type Finn: OwnershipResolver + UpstreamProbe;
+    type Payment: PaymentGate;
+    type Nonces: NonceStore;
+}
+
+/// The combination `(R, S, O, P, N)` as an [`Adapters`] type.
+pub struct Wired<R, S, O, P, N>(PhantomData<(R, S, O, P, N)>);
+
+impl<R, S, O, P, N> Adapters for Wired<R, S, O, P, N>
+where
+    R: ReputationStore,
+    S: TokenSigner,
+    O: OwnershipResolver + UpstreamProbe,
+    P: PaymentGate,
+    N: NonceStore,
+{
+    type Store = R;
+    type Signer = S;
+    type Finn = O;
+    type Payment = P;
+    type Nonces = N;
+}
+
 /// Plain configuration the handlers read.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub admin_key: Option<Secret>,
+    pub login: LoginPolicy,
+    pub access: Access,
 }
 
 /// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
-pub struct AppState<R, S, O, P> {
+pub struct AppState<A: Adapters> {
+    pub store: A::Store,
+    pub signer: A::Signer,
+    pub finn: A::Finn,
+    pub payment: A::Payment,
+    pub nonces: A::Nonces,
+    pub settings: Settings,
+    pub started: Instant,
+    pub(crate) health: HealthCache,
+    /// The JWKS body and its ETag, computed once (keys do not change while the process runs).
+    pub(crate) jwks: JwksDocument,
+}
+
+pub type Shared<A> = Arc<AppState<A>>;
+
+/// The adapters of one server, by value.
+pub struct Parts<R, S, O, P, N> {
     pub store: R,
     pub signer: S,
     pub finn: O,
     pub payment: P,
-    pub settings: Settings,
-    pub started: Instant,
-    pub(crate) health: HealthCache,
+    pub nonces: N,
 }
 
-pub type Shared<R, S, O, P> = Arc<AppState<R, S, O, P>>;
-
-impl<R, S, O, P> AppState<R, S, O, P> {
-    pub fn new(store: R, signer: S, finn: O, payment: P, settings: Settings) -> Shared<R, S, O, P> {
+impl<R, S, O, P, N> AppState<Wired<R, S, O, P, N>>
+where
+    R: ReputationStore,
+    S: TokenSigner,
+    O: OwnershipResolver + UpstreamProbe,
+    P: PaymentGate,
+    N: NonceStore,
+{
+    pub fn new(parts: Parts<R, S, O, P, N>, settings: Settings) -> Shared<Wired<R, S, O, P, N>> {
+        let jwks = JwksDocument::new(parts.signer.jwks());
         Arc::new(AppState {
-            store,
-            signer,
-            finn,
-            payment,
+            store: parts.store,
+            signer: parts.signer,
+            finn: parts.finn,
+            payment: parts.payment,
+            nonces: parts.nonces,
             settings,
             started: Instant::now(),
             health: HealthCache::default(),
+            jwks,
         })
     }
 }

@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
 mod contract_memory;
 mod errors;
 mod finn_adapter;
@@ -10,4 +11,5 @@ mod health;
 mod openapi;
 mod purity;
 mod reputation;
+mod siwe;
 mod startup;

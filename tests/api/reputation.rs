@@ -62,6 +62,36 @@ async fn recording_needs_the_admin_key() {
 }
 
 #[tokio::test]
+async fn allowlisted_api_keys_may_record_and_others_may_not() {
+    let path = crate::support::temp_file(
+        "allowlist-keys.json",
+        &json!({"version": 1, "wallets": [], "apiKeys": ["dxk_reputation_writer", "no_prefix"],
+                "updated_at": "2026-11-22T00:00:00Z"})
+        .to_string(),
+    );
+    let app = spawn_app(&[
+        ("DIXIE_ADMIN_KEY", ADMIN),
+        ("DIXIE_ALLOWLIST_PATH", path.to_str().unwrap()),
+    ])
+    .await;
+    let resp = post(
+        &app,
+        "n1",
+        &event(1, json!(0.5)),
+        Some("dxk_reputation_writer"),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    for key in ["dxk_unknown", "no_prefix", "DXK_reputation_writer"] {
+        let resp = post(&app, "n1", &event(2, json!(0.5)), Some(key)).await;
+        assert_eq!(error_code(resp, 403).await, "forbidden", "{key:?}");
+    }
+    let resp = post(&app, "n1", &event(2, json!(0.5)), Some(ADMIN)).await;
+    assert_eq!(resp.status(), 201, "the admin key still works");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn bad_events_are_400_and_write_nothing() {
     let app = spawn_app(&[("DIXIE_ADMIN_KEY", ADMIN)]).await;
     let mut extra = event(1, json!(0.5));

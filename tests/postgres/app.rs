@@ -92,3 +92,53 @@ async fn reputation_written_over_http_survives_a_restart() {
     app.stop().await;
     db.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_used_on_one_replica_is_refused_on_another() {
+    use crate::support::siwe::{Wallet, client_nonce};
+    let db = TestDb::create().await;
+    let pem = dixie::keys::generate_es256_pem().unwrap();
+    let vars = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("DIXIE_JWT_PRIVATE_KEY", pem.as_str()),
+    ];
+    let (one, two) = (spawn_app(&vars).await, spawn_app(&vars).await);
+    let wallet = Wallet::new(21);
+
+    let text = wallet.message(&client_nonce()).text();
+    let sig = wallet.sign(&text);
+    let resp = one.login(&text, &sig).await;
+    assert_eq!(resp.status(), 200);
+    let token = resp.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        two.login(&text, &sig).await.status(),
+        401,
+        "replayed on the other replica"
+    );
+    assert_eq!(
+        two.get_bearer("/api/auth/verify", &token).await.status(),
+        200,
+        "the other replica verifies the token"
+    );
+
+    let issued: serde_json::Value = one
+        .post_json("/api/auth/nonce", &serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = wallet.message(issued["nonce"].as_str().unwrap()).text();
+    let sig = wallet.sign(&text);
+    assert_eq!(
+        two.login(&text, &sig).await.status(),
+        200,
+        "a nonce issued by one replica"
+    );
+    assert_eq!(one.login(&text, &sig).await.status(), 401);
+    one.stop().await;
+    two.stop().await;
+    db.finish().await;
+}

@@ -1,3 +1,9 @@
-//! The `ReputationStore` contract against PostgreSQL.
+//! The `ReputationStore` and `NonceStore` contracts against PostgreSQL.
 
-crate::reputation_contract!(crate::support::pg::store);
+mod reputation {
+    crate::reputation_contract!(crate::support::pg::store);
+}
+
+mod nonces {
+    crate::nonce_contract!(crate::support::pg::nonce_store);
+}

@@ -3,7 +3,9 @@
 
 pub mod contract;
 pub mod finn;
+pub mod nonce_contract;
 pub mod pg;
+pub mod siwe;
 
 use std::collections::HashMap;
 
@@ -30,6 +32,33 @@ impl TestApp {
             .expect("request reaches dixie")
     }
 
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request reaches dixie")
+    }
+
+    /// `POST /api/auth/siwe` with `message` and `signature`.
+    pub async fn login(&self, message: &str, signature: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/auth/siwe",
+            &serde_json::json!({ "message": message, "signature": signature }),
+        )
+        .await
+    }
+
+    pub async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request reaches dixie")
+    }
+
     pub async fn stop(self) {
         self.running.stop().await.expect("server stops cleanly");
     }
@@ -42,6 +71,12 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
         ("DIXIE_PORT".into(), "0".into()),
         ("FINN_URL".into(), "http://127.0.0.1:9".into()),
         ("DIXIE_SHUTDOWN_GRACE_SECS".into(), "1".into()),
+        ("DIXIE_SIWE_DOMAINS".into(), siwe::DOMAIN.into()),
+        ("DIXIE_SIWE_CHAIN_IDS".into(), siwe::CHAIN_ID.to_string()),
+        (
+            "DIXIE_ALLOWLIST_PATH".into(),
+            "/nonexistent/dixie-tests/allowlist.json".into(),
+        ),
     ]);
     for (k, v) in vars {
         env.insert((*k).into(), (*v).into());
@@ -70,4 +105,13 @@ pub fn redact(value: &mut serde_json::Value, keys: &[&str]) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(|v| redact(v, keys)),
         _ => {}
     }
+}
+
+/// A file under the system temp dir, unique to this process and `name`.
+pub fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dixie-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("temp file");
+    path
 }

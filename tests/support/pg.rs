@@ -137,6 +137,14 @@ pub async fn store() -> (PostgresReputationStore, TestDb) {
     (PostgresReputationStore::new(db.pool()), db)
 }
 
+pub async fn nonce_store() -> (dixie::adapters::postgres::PostgresNonceStore, TestDb) {
+    let db = TestDb::create().await;
+    (
+        dixie::adapters::postgres::PostgresNonceStore::new(db.pool()),
+        db,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

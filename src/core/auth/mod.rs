@@ -1,4 +1,9 @@
-//! Identity: JWT claims, algorithms, public keys and token failures.
+//! Identity: SIWE login, JWT claims, algorithms, public keys, token failures and the allowlist.
+
+pub mod allowlist;
+pub mod ethereum;
+pub mod login;
+pub mod siwe;
 
 use serde::{Deserialize, Serialize};
 
@@ -6,6 +11,20 @@ use serde::{Deserialize, Serialize};
 pub const ISSUER: &str = "dixie-bff";
 /// Role written into tokens issued by SIWE login.
 pub const DEFAULT_ROLE: &str = "team";
+
+/// Lifetime of a token issued by SIWE login (the contract's `expiresIn: "1h"`).
+pub const TOKEN_TTL_SECS: u64 = 3600;
+
+/// What a [`NonceStore`](crate::core::ports::NonceStore) says about a nonce at login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonceUse {
+    /// Issued by `POST /api/auth/nonce`, unexpired, and now used.
+    ServerIssued,
+    /// Never seen before, chosen by the client, and now remembered as used.
+    ClientChosen,
+    /// Used before, expired, or unknown where only issued nonces count.
+    Refused,
+}
 
 /// Verified claims of a Dixie token. `sub` is the EIP-55 wallet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +85,10 @@ pub enum TokenError {
     InvalidSignature,
     #[error("invalid claims: {0}")]
     InvalidClaims(&'static str),
+    #[error("algorithm not accepted")]
+    AlgorithmNotAccepted,
+    #[error("unknown key id")]
+    UnknownKey,
     #[error("signing failed")]
     Signing,
 }

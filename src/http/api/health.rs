@@ -12,12 +12,10 @@ use poem_openapi::{Enum, Object, OpenApi};
 use super::ApiTags;
 use crate::core::clock::now_iso;
 use crate::core::health::{OverallStatus, overall_status};
-use crate::core::ports::{
-    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
-};
+use crate::core::ports::{ReputationStore, UpstreamProbe};
 use crate::core::reputation::StoreKind;
 use crate::http::payload::PreEncoded;
-use crate::http::state::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL, Shared};
+use crate::http::state::{Adapters, FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL, Shared};
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[oai(rename_all = "snake_case")]
@@ -131,24 +129,18 @@ pub struct HealthResponse {
     pub timestamp: String,
 }
 
-pub struct HealthApi<R, S, O, P> {
-    state: Shared<R, S, O, P>,
+pub struct HealthApi<A: Adapters> {
+    state: Shared<A>,
 }
 
-impl<R, S, O, P> HealthApi<R, S, O, P> {
-    pub fn new(state: Shared<R, S, O, P>) -> Self {
+impl<A: Adapters> HealthApi<A> {
+    pub fn new(state: Shared<A>) -> Self {
         HealthApi { state }
     }
 }
 
 #[OpenApi]
-impl<R, S, O, P> HealthApi<R, S, O, P>
-where
-    R: ReputationStore,
-    S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe,
-    P: PaymentGate,
-{
+impl<A: Adapters> HealthApi<A> {
     /// Service health
     ///
     /// Always 200; `status` is `healthy`, `degraded` (PostgreSQL unreachable) or `unhealthy`
@@ -164,7 +156,7 @@ where
     }
 }
 
-fn fresh_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<PreEncoded<HealthResponse>> {
+fn fresh_body<A: Adapters>(state: &Shared<A>) -> Option<PreEncoded<HealthResponse>> {
     let guard = state.health.body.read().ok()?;
     guard
         .as_ref()
@@ -172,16 +164,12 @@ fn fresh_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<PreEncoded<Healt
         .map(|(_, body)| body.clone())
 }
 
-fn any_body<R, S, O, P>(state: &Shared<R, S, O, P>) -> Option<PreEncoded<HealthResponse>> {
+fn any_body<A: Adapters>(state: &Shared<A>) -> Option<PreEncoded<HealthResponse>> {
     let guard = state.health.body.read().ok()?;
     guard.as_ref().map(|(_, body)| body.clone())
 }
 
-async fn cached_health<R, S, O, P>(state: &Shared<R, S, O, P>) -> PreEncoded<HealthResponse>
-where
-    R: ReputationStore,
-    O: UpstreamProbe,
-{
+async fn cached_health<A: Adapters>(state: &Shared<A>) -> PreEncoded<HealthResponse> {
     if let Some(body) = fresh_body(state) {
         return body;
     }
@@ -204,9 +192,7 @@ where
     body
 }
 
-async fn finn_health<R, S, O: UpstreamProbe, P>(
-    state: &Shared<R, S, O, P>,
-) -> crate::core::ownership::UpstreamHealth {
+async fn finn_health<A: Adapters>(state: &Shared<A>) -> crate::core::ownership::UpstreamHealth {
     if let Ok(guard) = state.health.finn.lock()
         && let Some((at, h)) = guard.as_ref()
     {
@@ -226,11 +212,7 @@ async fn finn_health<R, S, O: UpstreamProbe, P>(
     h
 }
 
-async fn compute<R, S, O, P>(state: &Shared<R, S, O, P>) -> HealthResponse
-where
-    R: ReputationStore,
-    O: UpstreamProbe,
-{
+async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
     let info = state.store.describe();
     let postgres = info.kind == StoreKind::Postgres;
     let pg_probe = async {

@@ -1,28 +1,29 @@
 //! The OpenAPI surface: one API struct per area, combined into one [`OpenApiService`].
 
+pub mod auth;
 pub mod health;
 pub mod reputation;
 pub mod root;
 
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::core::ports::{
-    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
-};
-use crate::http::state::Shared;
+use crate::http::state::{Adapters, Shared};
 
 #[derive(Tags)]
 pub enum ApiTags {
     /// Service identity and health
     Service,
+    /// Sign-In with Ethereum, tokens and signing keys
+    Auth,
     /// dNFT reputation: aggregates, cohorts, event history
     Reputation,
 }
 
-pub type Apis<R, S, O, P> = (
+pub type Apis<A> = (
     root::RootApi,
-    health::HealthApi<R, S, O, P>,
-    reputation::ReputationApi<R, S, O, P>,
+    health::HealthApi<A>,
+    auth::AuthApi<A>,
+    reputation::ReputationApi<A>,
 );
 
 const DESCRIPTION: &str = "Dixie: backend-for-frontend between dNFT holders' web clients and \
@@ -33,17 +34,12 @@ the JSON body `{\"error\": \"<code>\", \"message\": \"…\"}` (schema `ErrorBody
 carries `x-request-id`.";
 
 /// The OpenAPI service over the given state; its spec is what `openapi/` holds.
-pub fn service<R, S, O, P>(state: Shared<R, S, O, P>) -> OpenApiService<Apis<R, S, O, P>, ()>
-where
-    R: ReputationStore,
-    S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe,
-    P: PaymentGate,
-{
+pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
     OpenApiService::new(
         (
             root::RootApi,
             health::HealthApi::new(state.clone()),
+            auth::AuthApi::new(state.clone()),
             reputation::ReputationApi::new(state),
         ),
         "Dixie",

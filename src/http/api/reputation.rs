@@ -14,9 +14,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi, SecurityScheme, Union, au
 
 use super::ApiTags;
 use crate::core::clock::now_iso;
-use crate::core::ports::{
-    OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
-};
+use crate::core::ports::ReputationStore;
 use crate::core::reputation::rules::{apply_event, event_task_type};
 use crate::core::reputation::validate::validate_event;
 use crate::core::reputation::{
@@ -24,15 +22,16 @@ use crate::core::reputation::{
     ReputationState, StoredEvent, TaskTypeCohort, TransitionRecord,
 };
 use crate::http::error::ApiError;
-use crate::http::state::Shared;
+use crate::http::state::{Adapters, Shared};
 
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
 
-/// Admin key (`DIXIE_ADMIN_KEY`) as a bearer token.
+/// A service credential as a bearer token: the admin key (`DIXIE_ADMIN_KEY`) or an allowlisted
+/// `dxk_` API key.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", key_name = "Authorization")]
-pub struct AdminKey(Bearer);
+pub struct ServiceKey(Bearer);
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
@@ -446,12 +445,12 @@ pub struct Population {
     pub authoritative: u64,
 }
 
-pub struct ReputationApi<R, S, O, P> {
-    state: Shared<R, S, O, P>,
+pub struct ReputationApi<A: Adapters> {
+    state: Shared<A>,
 }
 
-impl<R, S, O, P> ReputationApi<R, S, O, P> {
-    pub fn new(state: Shared<R, S, O, P>) -> Self {
+impl<A: Adapters> ReputationApi<A> {
+    pub fn new(state: Shared<A>) -> Self {
         ReputationApi { state }
     }
 }
@@ -469,13 +468,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[OpenApi(tag = "ApiTags::Reputation")]
-impl<R, S, O, P> ReputationApi<R, S, O, P>
-where
-    R: ReputationStore,
-    S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe,
-    P: PaymentGate,
-{
+impl<A: Adapters> ReputationApi<A> {
     /// Population counts per reputation state
     #[oai(
         path = "/api/reputation/population",
@@ -568,7 +561,7 @@ where
         }))
     }
 
-    /// Record a reputation event (service callers; admin key)
+    /// Record a reputation event (service callers: admin key or allowlisted `dxk_` API key)
     ///
     /// Validates the event, then atomically appends it and updates the aggregate and (with
     /// `model_id` and a task type) the task cohort. Repeating the same event is a 200 with
@@ -580,15 +573,22 @@ where
     )]
     async fn record(
         &self,
-        auth: AdminKey,
+        auth: ServiceKey,
         #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
         body: Json<RecordEventRequest>,
     ) -> Result<RecordResponse, ApiError> {
-        let Some(admin) = self.state.settings.admin_key.as_ref() else {
-            return Err(ApiError::forbidden("Admin API not configured"));
-        };
-        if !constant_time_eq(auth.0.token.as_bytes(), admin.expose().as_bytes()) {
-            return Err(ApiError::forbidden("Invalid admin key"));
+        let credential = auth.0.token.as_str();
+        let settings = &self.state.settings;
+        let is_admin = settings
+            .admin_key
+            .as_ref()
+            .is_some_and(|k| constant_time_eq(credential.as_bytes(), k.expose().as_bytes()));
+        if !is_admin {
+            if !settings.access.allows_api_key(credential) {
+                return Err(ApiError::forbidden("Not authorized"));
+            }
+            let shown: String = credential.chars().take(12).collect();
+            tracing::info!(event = "api_key_write", key = %format_args!("{shown}..."), nft_id = %nft_id.0);
         }
         let RecordEventRequest { model_id, event } = body.0;
         let event: ReputationEvent = event.into();
