@@ -24,7 +24,7 @@ openapi: ## regenerate openapi/openapi.json and .yaml from the code
 	$(CARGO) run --quiet --bin dixie -- openapi json > openapi/openapi.json
 	$(CARGO) run --quiet --bin dixie -- openapi yaml > openapi/openapi.yaml
 
-bench: ## release build + wrk load against loopback; prints req/s, p50, p99, RSS
+bench: ## wrk load on release builds (req/s, p50, p99, RSS) + criterion auth benches
 	tests/bench/run.sh
 
 migrate: ## apply the embedded migrations to DATABASE_URL
