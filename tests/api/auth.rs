@@ -202,6 +202,34 @@ async fn hs256_mode_publishes_an_empty_key_set_and_verifies_its_tokens() {
     assert_eq!(header_of(&token)["alg"], "HS256");
     let resp = app.get_bearer("/api/auth/verify", &token).await;
     assert_eq!(resp.status(), 200);
+
+    let foreign = dixie::keys::generate_es256_pem().unwrap();
+    let claims = claims_for(&wallet.address);
+    for (name, bad) in [
+        (
+            "an ES256 token where no ES256 key is configured",
+            es256_token(&foreign, Some("k"), dixie_claims(&wallet.address)),
+        ),
+        (
+            "alg none",
+            format!(
+                "{}.{}.",
+                b64(br#"{"alg":"none"}"#),
+                b64(claims.to_string().as_bytes())
+            ),
+        ),
+        (
+            "another HS256 secret",
+            hs256_raw(
+                b"another-secret-another-secret-!!",
+                &json!({"alg": "HS256"}),
+                &claims,
+            ),
+        ),
+    ] {
+        let resp = app.get_bearer("/api/auth/verify", &bad).await;
+        assert_eq!(resp.status(), 401, "{name}");
+    }
     app.stop().await;
 }
 

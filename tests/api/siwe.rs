@@ -236,3 +236,22 @@ async fn an_unreadable_allowlist_admits_nobody() {
     error(app.login(&text, &wallet.sign(&text)).await, 403).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_unreachable_nonce_store_is_a_503_within_the_timeout() {
+    let app = spawn_app(&[
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
+        ("DIXIE_DB_CONNECT_TIMEOUT_MS", "300"),
+    ])
+    .await;
+    let started = std::time::Instant::now();
+    let body = error(app.post_json("/api/auth/nonce", &json!({})).await, 503).await;
+    assert_eq!(body["error"], "service_unavailable");
+    let wallet = Wallet::new(10);
+    let text = wallet.message(&client_nonce()).text();
+    let body = error(app.login(&text, &wallet.sign(&text)).await, 503).await;
+    assert_eq!(body["error"], "service_unavailable");
+    assert!(!body["message"].as_str().unwrap().contains("127.0.0.1"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    app.stop().await;
+}
