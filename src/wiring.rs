@@ -24,7 +24,8 @@ use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::auth::siwe::SiwePolicy;
 use crate::core::ports::{
-    NonceStore, OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
+    AgentRuntime, NonceStore, OwnershipResolver, PaymentGate, ReputationStore, TokenSigner,
+    UpstreamProbe,
 };
 use crate::http::{
     self,
@@ -226,7 +227,7 @@ async fn with_stores<A, F, O, R, N>(
 where
     A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
-    O: OwnershipResolver + UpstreamProbe,
+    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
     R: ReputationStore,
     N: NonceStore,
 {
@@ -267,7 +268,7 @@ async fn with_signer<A, F, O, R, N, S>(
 where
     A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
-    O: OwnershipResolver + UpstreamProbe,
+    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
     R: ReputationStore,
     N: NonceStore,
     S: TokenSigner,
@@ -311,6 +312,10 @@ fn settings(config: &Config, access: Access) -> Settings {
             require_server_nonce: siwe.require_server_nonce,
         },
         access,
+        cors: std::sync::Arc::new(http::middleware::CorsOrigins::from_config(
+            &config.cors_origins,
+        )),
+        rate_limit_rpm: config.rate_limit_rpm,
     }
 }
 
@@ -323,7 +328,7 @@ where
     F: Future<Output = ()> + Send + 'static,
     R: ReputationStore,
     S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe,
+    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
     P: PaymentGate,
     N: NonceStore,
 {

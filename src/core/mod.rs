@@ -10,4 +10,6 @@ pub mod health;
 pub mod ownership;
 pub mod payment;
 pub mod ports;
+pub mod ratelimit;
 pub mod reputation;
+pub mod upstream;

@@ -14,6 +14,7 @@ use crate::core::reputation::{
     Derived, RecordOutcome, ReputationAggregate, ReputationEvent, StateCounts, StoreInfo,
     StoredEvent, TaskTypeCohort,
 };
+use crate::core::upstream::{CallContext, UpstreamError};
 
 /// Durable reputation state: aggregates, task cohorts and the append-only event history.
 ///
@@ -161,6 +162,43 @@ pub trait OwnershipResolver: Clone + Send + Sync + 'static {
     fn resolve_nft_id(&self, wallet: &str) -> impl Future<Output = Option<String>> + Send;
 
     fn resolve_ownership(&self, wallet: &str) -> impl Future<Output = Option<Ownership>> + Send;
+}
+
+/// The agent runtime's chat sessions (Finn `/api/sessions*`).
+///
+/// Contract: every call carries `ctx.request_id` upstream and the wallet only where noted; an
+/// upstream error answer is mapped per the contract's §6.2 into [`UpstreamError::Answered`];
+/// network failures and timeouts are [`UpstreamError::Unavailable`] within the adapter's
+/// timeout; while the adapter's breaker is open no call is made
+/// ([`UpstreamError::CircuitOpen`]). Bodies pass through as JSON values.
+pub trait AgentRuntime: Clone + Send + Sync + 'static {
+    /// Starts a session with the oracle agent and returns its id (wallet forwarded).
+    fn start_session(
+        &self,
+        ctx: &CallContext,
+        prompt: &str,
+    ) -> impl Future<Output = Result<String, UpstreamError>> + Send;
+
+    /// Sends a message to a session; returns the upstream body (wallet forwarded).
+    fn send_message(
+        &self,
+        ctx: &CallContext,
+        session_id: &str,
+        prompt: &str,
+    ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
+
+    /// The caller's sessions (wallet forwarded).
+    fn list_sessions(
+        &self,
+        ctx: &CallContext,
+    ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
+
+    /// One session (the wallet is not forwarded, as in the original).
+    fn get_session(
+        &self,
+        ctx: &CallContext,
+        session_id: &str,
+    ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
 }
 
 /// Reports whether an upstream answers. Used by health; callers may cache the answer.

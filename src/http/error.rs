@@ -190,3 +190,75 @@ impl From<PortError> for ApiError {
         }
     }
 }
+
+/// A failed upstream (Finn) call: the status and body the contract's §6.2 gives it.
+#[derive(Debug)]
+pub struct UpstreamFailure(pub crate::core::upstream::UpstreamError);
+
+impl poem::IntoResponse for UpstreamFailure {
+    fn into_response(self) -> Response {
+        let (status, error, message, retry_after) = self.0.response();
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        let mut body = serde_json::json!({ "error": error, "message": message });
+        if let Some(secs) = retry_after {
+            body["retry_after"] = secs.into();
+        }
+        let mut resp = Response::builder()
+            .status(status)
+            .content_type("application/json; charset=utf-8")
+            .body(body.to_string());
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
+    }
+}
+
+impl From<UpstreamFailure> for poem::Error {
+    fn from(failure: UpstreamFailure) -> Self {
+        poem::Error::from_response(poem::IntoResponse::into_response(failure))
+    }
+}
+
+impl poem_openapi::ApiResponse for UpstreamFailure {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses};
+        use poem_openapi::types::Type;
+        let rows: [(u16, &'static str); 7] = [
+            (400, "Invalid body or parameter (`invalid_request`)"),
+            (401, "No credentials (`unauthorized`)"),
+            (402, "Finn: usage limit reached (`usage_limit`)"),
+            (403, "Wallet or API key not allowlisted (`forbidden`)"),
+            (
+                429,
+                "Too many requests (`rate_limited`, with `retry_after` seconds)",
+            ),
+            (502, "Finn: provider unavailable (`service_unavailable`)"),
+            (
+                503,
+                "Finn unreachable or timed out (`upstream_error`), breaker open (`circuit_open`), or oracle model unavailable (`service_unavailable`); any other Finn error status is passed through as `upstream_error`",
+            ),
+        ];
+        MetaResponses {
+            responses: rows
+                .into_iter()
+                .map(|(status, description)| MetaResponse {
+                    description,
+                    status: Some(status),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: ErrorBody::schema_ref(),
+                    }],
+                    headers: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        use poem_openapi::types::Type;
+        ErrorBody::register(registry);
+    }
+}

@@ -15,11 +15,13 @@ use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, Response, Route, Server};
 
 use error::{PanicToJson, framework_error};
-use middleware::{AccessLog, RequestIds};
+use middleware::{AccessLog, ApiGuard, BodyLimit, Cors, RequestIds, SecurityHeaders};
 use state::{Adapters, Shared};
 
 /// The whole application as one endpoint, monomorphized over the adapters.
 pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 'static {
+    let cors = Cors(state.settings.cors.clone());
+    let guard = ApiGuard(state.clone());
     let api = api::service(state);
     let docs = api.swagger_ui();
     let spec_json = api.spec_endpoint();
@@ -29,9 +31,13 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
         .at("/openapi.yaml", spec_yaml)
         .nest("/docs", docs)
         .nest("/", api)
+        .with(guard)
         .catch_all_error(framework_error)
         .with(CatchPanic::new().with_handler(PanicToJson))
         .with(AccessLog)
+        .with(BodyLimit)
+        .with(cors)
+        .with(SecurityHeaders)
         .with(RequestIds)
 }
 

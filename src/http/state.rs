@@ -9,10 +9,13 @@ use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::ownership::UpstreamHealth;
 use crate::core::ports::{
-    NonceStore, OwnershipResolver, PaymentGate, ReputationStore, TokenSigner, UpstreamProbe,
+    AgentRuntime, NonceStore, OwnershipResolver, PaymentGate, ReputationStore, TokenSigner,
+    UpstreamProbe,
 };
+use crate::core::ratelimit::RateLimiter;
 use crate::http::api::auth::JwksDocument;
 use crate::http::api::health::HealthResponse;
+use crate::http::middleware::CorsOrigins;
 use crate::http::payload::PreEncoded;
 
 /// The adapter types one server runs with. Wiring picks one combination at startup; every
@@ -20,7 +23,7 @@ use crate::http::payload::PreEncoded;
 pub trait Adapters: Send + Sync + 'static {
     type Store: ReputationStore;
     type Signer: TokenSigner;
-    type Finn: OwnershipResolver + UpstreamProbe;
+    type Finn: OwnershipResolver + UpstreamProbe + AgentRuntime;
     type Payment: PaymentGate;
     type Nonces: NonceStore;
 }
@@ -32,7 +35,7 @@ impl<R, S, O, P, N> Adapters for Wired<R, S, O, P, N>
 where
     R: ReputationStore,
     S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe,
+    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
     P: PaymentGate,
     N: NonceStore,
 {
@@ -49,7 +52,13 @@ pub struct Settings {
     pub admin_key: Option<Secret>,
     pub login: LoginPolicy,
     pub access: Access,
+    pub cors: Arc<CorsOrigins>,
+    /// Requests per minute per identity.
+    pub rate_limit_rpm: u32,
 }
+
+/// Identities the rate limiter tracks at most.
+pub const RATE_LIMIT_KEYS: usize = 10_000;
 
 /// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
 pub struct AppState<A: Adapters> {
@@ -63,6 +72,7 @@ pub struct AppState<A: Adapters> {
     pub(crate) health: HealthCache,
     /// The JWKS body and its ETag, computed once (keys do not change while the process runs).
     pub(crate) jwks: JwksDocument,
+    pub(crate) rate_limiter: Mutex<RateLimiter>,
 }
 
 pub type Shared<A> = Arc<AppState<A>>;
@@ -80,12 +90,13 @@ impl<R, S, O, P, N> AppState<Wired<R, S, O, P, N>>
 where
     R: ReputationStore,
     S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe,
+    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
     P: PaymentGate,
     N: NonceStore,
 {
     pub fn new(parts: Parts<R, S, O, P, N>, settings: Settings) -> Shared<Wired<R, S, O, P, N>> {
         let jwks = JwksDocument::new(parts.signer.jwks());
+        let rate_limiter = Mutex::new(RateLimiter::new(settings.rate_limit_rpm, RATE_LIMIT_KEYS));
         Arc::new(AppState {
             store: parts.store,
             signer: parts.signer,
@@ -96,6 +107,7 @@ where
             started: Instant::now(),
             health: HealthCache::default(),
             jwks,
+            rate_limiter,
         })
     }
 }

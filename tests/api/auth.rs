@@ -25,7 +25,7 @@ fn now() -> u64 {
 }
 
 /// A compact JWS with the given header and claims, HMAC-SHA256 under `key`.
-fn hs256_raw(key: &[u8], header: &Value, claims: &Value) -> String {
+pub fn hs256_raw(key: &[u8], header: &Value, claims: &Value) -> String {
     let input = format!(
         "{}.{}",
         b64(header.to_string().as_bytes()),
@@ -38,7 +38,7 @@ fn hs256_raw(key: &[u8], header: &Value, claims: &Value) -> String {
     format!("{input}.{}", b64(tag.as_ref()))
 }
 
-fn claims_for(wallet: &str) -> Value {
+pub fn claims_for(wallet: &str) -> Value {
     json!({"sub": wallet, "iss": "dixie-bff", "iat": now(), "exp": now() + 600, "role": "team"})
 }
 

@@ -55,3 +55,51 @@ async fn probe_reports_reachability() {
     let nowhere = FinnClient::new("http://127.0.0.1:9", Duration::from_millis(300)).unwrap();
     assert!(!nowhere.probe_upstream().await.reachable);
 }
+
+#[tokio::test]
+async fn the_breaker_opens_half_opens_with_one_probe_and_closes() {
+    use dixie::core::ownership::CircuitState;
+    use dixie::core::upstream::BreakerPolicy;
+    let finn = finn::spawn().await;
+    finn.add_owner(WALLET, "nft-7", &[]);
+    let policy = BreakerPolicy {
+        failure_threshold: 3,
+        failure_window: Duration::from_secs(30),
+        open_for: Duration::from_millis(300),
+    };
+    let client = FinnClient::with_breaker(&finn.url(), Duration::from_secs(2), policy).unwrap();
+
+    for _ in 0..5 {
+        assert_eq!(
+            client
+                .resolve_nft_id("0x0000000000000000000000000000000000000009")
+                .await,
+            None
+        );
+    }
+    assert_eq!(
+        client.circuit_state(),
+        CircuitState::Closed,
+        "404 is an answer, not a failure"
+    );
+
+    finn.set_mode("nft", Mode::Status(503));
+    for _ in 0..3 {
+        assert_eq!(client.resolve_nft_id(WALLET).await, None);
+    }
+    assert_eq!(client.circuit_state(), CircuitState::Open);
+    let calls = finn.calls("nft");
+    assert_eq!(client.resolve_nft_id(WALLET).await, None);
+    assert_eq!(finn.calls("nft"), calls, "open: no request");
+
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    finn.set_mode("nft", Mode::DelayMs(200));
+    let (a, b) = tokio::join!(client.resolve_nft_id(WALLET), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        client.resolve_nft_id(WALLET).await
+    });
+    assert_eq!(a.as_deref(), Some("nft-7"), "the probe went through");
+    assert_eq!(b, None, "a second caller during the probe is refused");
+    assert_eq!(finn.calls("nft"), calls + 1, "half-open admitted one probe");
+    assert_eq!(client.circuit_state(), CircuitState::Closed);
+}

@@ -4,11 +4,13 @@
 mod support;
 
 mod auth;
+mod chat;
 mod contract_memory;
 mod errors;
 mod finn_adapter;
 mod health;
 mod openapi;
+mod pipeline;
 mod purity;
 mod reputation;
 mod siwe;

@@ -16,7 +16,16 @@ use serde_json::json;
 pub enum Mode {
     Normal,
     Status(u16),
+    /// An error answer with Finn's JSON `code`.
+    Code(u16, &'static str),
     DelayMs(u64),
+}
+
+/// What the stand-in received on one endpoint's last call.
+#[derive(Clone, Debug, Default)]
+pub struct Received {
+    pub headers: poem::http::HeaderMap,
+    pub body: Vec<u8>,
 }
 
 /// What Finn knows about one wallet's dNFT.
@@ -33,9 +42,20 @@ pub struct StandinState {
     /// keyed by lowercase wallet
     owners: Mutex<HashMap<String, Owned>>,
     calls: Mutex<HashMap<&'static str, u64>>,
+    received: Mutex<HashMap<&'static str, Received>>,
 }
 
 impl StandinState {
+    fn record(&self, endpoint: &'static str, headers: &poem::http::HeaderMap, body: &[u8]) {
+        self.received.lock().unwrap().insert(
+            endpoint,
+            Received {
+                headers: headers.clone(),
+                body: body.to_vec(),
+            },
+        );
+    }
+
     fn mode(&self, endpoint: &'static str) -> Mode {
         *self.calls.lock().unwrap().entry(endpoint).or_default() += 1;
         self.modes
@@ -71,6 +91,11 @@ impl FinnStandin {
             .unwrap_or(0)
     }
 
+    /// Headers and body of the last call to `endpoint`.
+    pub fn received(&self, endpoint: &'static str) -> Option<Received> {
+        self.state.received.lock().unwrap().get(endpoint).cloned()
+    }
+
     pub fn add_owner(&self, wallet: &str, nft_id: &str, delegates: &[&str]) {
         self.state.owners.lock().unwrap().insert(
             wallet.to_lowercase(),
@@ -90,6 +115,13 @@ async fn apply(mode: Mode) -> Option<Response> {
             (
                 StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 Json(json!({"code": "INJECTED", "message": "injected failure"})),
+            )
+                .into_response(),
+        ),
+        Mode::Code(code, finn_code) => Some(
+            (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                Json(json!({"code": finn_code, "message": "injected failure"})),
             )
                 .into_response(),
         ),
@@ -135,6 +167,70 @@ async fn wallet_ownership(state: Data<&Arc<StandinState>>, Path(wallet): Path<St
     }
 }
 
+#[handler]
+async fn session_create(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    body: poem::web::Json<serde_json::Value>,
+) -> Response {
+    state.record(
+        "sessions.create",
+        req.headers(),
+        body.0.to_string().as_bytes(),
+    );
+    if let Some(r) = apply(state.mode("sessions.create")).await {
+        return r;
+    }
+    let n = state.calls.lock().unwrap()["sessions.create"];
+    Json(json!({ "sessionId": format!("sess-{n}") })).into_response()
+}
+
+#[handler]
+async fn session_message(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(id): Path<String>,
+    body: poem::web::Json<serde_json::Value>,
+) -> Response {
+    state.record(
+        "sessions.message",
+        req.headers(),
+        body.0.to_string().as_bytes(),
+    );
+    if let Some(r) = apply(state.mode("sessions.message")).await {
+        return r;
+    }
+    let n = state.calls.lock().unwrap()["sessions.message"];
+    Json(json!({
+        "sessionId": id,
+        "messageId": format!("msg-{n}"),
+        "response": format!("echo: {}", body.0["prompt"].as_str().unwrap_or("")),
+    }))
+    .into_response()
+}
+
+#[handler]
+async fn session_list(state: Data<&Arc<StandinState>>, req: &poem::Request) -> Response {
+    state.record("sessions.list", req.headers(), b"");
+    if let Some(r) = apply(state.mode("sessions.list")).await {
+        return r;
+    }
+    Json(json!({ "sessions": [{"sessionId": "sess-1", "title": "first"}] })).into_response()
+}
+
+#[handler]
+async fn session_get(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(id): Path<String>,
+) -> Response {
+    state.record("sessions.get", req.headers(), b"");
+    if let Some(r) = apply(state.mode("sessions.get")).await {
+        return r;
+    }
+    Json(json!({ "sessionId": id, "messages": [] })).into_response()
+}
+
 /// Starts the stand-in on a free loopback port; it runs until the test's runtime ends.
 pub async fn spawn() -> FinnStandin {
     let state = Arc::new(StandinState::default());
@@ -152,6 +248,9 @@ pub async fn spawn() -> FinnStandin {
             "/api/identity/wallet/:wallet/ownership",
             get(wallet_ownership),
         )
+        .at("/api/sessions", get(session_list).post(session_create))
+        .at("/api/sessions/:id", get(session_get))
+        .at("/api/sessions/:id/message", poem::post(session_message))
         .data(state.clone());
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
     FinnStandin { addr, state }

@@ -12,6 +12,28 @@ pub const ISSUER: &str = "dixie-bff";
 /// Role written into tokens issued by SIWE login.
 pub const DEFAULT_ROLE: &str = "team";
 
+/// Who is calling, as established from the `Authorization` header alone (D3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A verified token: `sub` (EIP-55 wallet) and `role`.
+    Wallet {
+        wallet: String,
+        role: String,
+    },
+    /// A `dxk_` bearer key (whether it is allowlisted is the gate's question).
+    ApiKey(String),
+    Anonymous,
+}
+
+impl Caller {
+    pub fn wallet(&self) -> Option<&str> {
+        match self {
+            Caller::Wallet { wallet, .. } => Some(wallet),
+            _ => None,
+        }
+    }
+}
+
 /// Lifetime of a token issued by SIWE login (the contract's `expiresIn: "1h"`).
 pub const TOKEN_TTL_SECS: u64 = 3600;
 

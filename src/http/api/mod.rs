@@ -1,6 +1,7 @@
 //! The OpenAPI surface: one API struct per area, combined into one [`OpenApiService`].
 
 pub mod auth;
+pub mod chat;
 pub mod health;
 pub mod reputation;
 pub mod root;
@@ -15,6 +16,8 @@ pub enum ApiTags {
     Service,
     /// Sign-In with Ethereum, tokens and signing keys
     Auth,
+    /// Chat with the oracle through Finn
+    Chat,
     /// dNFT reputation: aggregates, cohorts, event history
     Reputation,
 }
@@ -23,6 +26,7 @@ pub type Apis<A> = (
     root::RootApi,
     health::HealthApi<A>,
     auth::AuthApi<A>,
+    chat::ChatApi<A>,
     reputation::ReputationApi<A>,
 );
 
@@ -40,6 +44,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             root::RootApi,
             health::HealthApi::new(state.clone()),
             auth::AuthApi::new(state.clone()),
+            chat::ChatApi::new(state.clone()),
             reputation::ReputationApi::new(state),
         ),
         "Dixie",

@@ -1,7 +1,16 @@
-//! Request pipeline, outermost first: request id → access log → panic catcher → router.
+//! The request pipeline, outermost first (contract §1.2, the part our routes need):
+//! request id → security headers → CORS → body limit → access log (+ response time) →
+//! panic catcher and JSON errors → `/api/*` guard (identity, rate limit, allowlist, payment)
+//! → router.
 
 pub mod access_log;
+pub mod body_limit;
+pub mod guard;
+pub mod headers;
 pub mod request_id;
 
 pub use access_log::AccessLog;
+pub use body_limit::BodyLimit;
+pub use guard::ApiGuard;
+pub use headers::{Cors, CorsOrigins, SecurityHeaders};
 pub use request_id::{RequestId, RequestIds};

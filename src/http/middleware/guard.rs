@@ -1,0 +1,182 @@
+//! The `/api/*` guard, in the contract's order (§1.2 #8–#12): identity from the bearer
+//! credential only (D3), rate limit per identity, allowlist gate, payment gate.
+//!
+//! - Identity: `Bearer dxk_…` is an API key; any other bearer is verified as a JWT (an invalid
+//!   one leaves the caller anonymous, logged, never rejected here). A client-sent
+//!   `x-wallet-address` header is removed before any handler sees the request.
+//! - Rate limit: `DIXIE_RATE_LIMIT_RPM` per wallet, per API key, else per client address
+//!   (the last `X-Forwarded-For` hop, set by our load balancer, else the peer address).
+//!   `/api/health` and the JWKS are exempt: orchestrators poll the one, verifiers cache the
+//!   other, and both cost no I/O.
+//! - Allowlist gate: on every `/api/*` route except health, auth, admin and reputation (whose
+//!   writes check their own service credentials); 401 without credentials, 403 when the
+//!   wallet or key is not allowlisted (no allowlist file: any signed-in wallet passes).
+//! - Payment: with the x402 scaffold on, responses carry `X-Payment-Status: scaffold` and
+//!   `X-Payment-Wallet`.
+
+use std::time::Instant;
+
+use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+
+use crate::core::auth::Caller;
+use crate::core::auth::allowlist::API_KEY_PREFIX;
+use crate::core::payment::PaymentVerdict;
+use crate::core::ports::{PaymentGate, TokenSigner};
+use crate::core::ratelimit::Decision;
+use crate::http::error::{ErrorBody, json_error};
+use crate::http::state::{Adapters, Shared};
+
+const RATE_EXEMPT: &[&str] = &["/api/health", "/api/auth/.well-known/"];
+const GATE_EXEMPT: &[&str] = &["/api/health", "/api/auth", "/api/admin", "/api/reputation"];
+
+pub struct ApiGuard<A: Adapters>(pub Shared<A>);
+
+impl<E: Endpoint, A: Adapters> Middleware<E> for ApiGuard<A> {
+    type Output = ApiGuardEndpoint<E, A>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        ApiGuardEndpoint {
+            inner: ep,
+            state: self.0.clone(),
+            epoch: Instant::now(),
+        }
+    }
+}
+
+pub struct ApiGuardEndpoint<E, A: Adapters> {
+    inner: E,
+    state: Shared<A>,
+    epoch: Instant,
+}
+
+/// Who the `Authorization` header says is calling.
+pub fn identify<S: TokenSigner>(signer: &S, headers: &HeaderMap) -> Caller {
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
+        return Caller::Anonymous;
+    };
+    if token.starts_with(API_KEY_PREFIX) {
+        return Caller::ApiKey(token.to_owned());
+    }
+    match signer.verify(token) {
+        Ok(claims) => Caller::Wallet {
+            wallet: claims.sub,
+            role: claims.role,
+        },
+        Err(reason) => {
+            tracing::warn!(event = "jwt_verification_failed", reason = %reason);
+            Caller::Anonymous
+        }
+    }
+}
+
+fn client_address(req: &Request) -> String {
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            req.remote_addr()
+                .as_socket_addr()
+                .map(|a| a.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn rate_key(caller: &Caller, req: &Request) -> String {
+    match caller {
+        Caller::Wallet { wallet, .. } => format!("w:{}", wallet.to_ascii_lowercase()),
+        Caller::ApiKey(key) => format!("k:{key}"),
+        Caller::Anonymous => format!("a:{}", client_address(req)),
+    }
+}
+
+fn denied(status: StatusCode, error: &str, message: &str) -> Response {
+    json_error(status, &ErrorBody::new(error, message))
+}
+
+impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Response> {
+        let path = req.uri().path();
+        if !path.starts_with("/api/") {
+            return self.inner.call(req).await.map(IntoResponse::into_response);
+        }
+        let rate_limited = !RATE_EXEMPT.iter().any(|p| path.starts_with(p));
+        let gated = !GATE_EXEMPT.iter().any(|p| path.starts_with(p));
+        req.headers_mut().remove("x-wallet-address");
+        let state = &self.state;
+        let caller = identify(&state.signer, req.headers());
+
+        let mut quota = None;
+        if rate_limited {
+            let key = rate_key(&caller, &req);
+            let decision = match state.rate_limiter.lock() {
+                Ok(mut limiter) => {
+                    let d = limiter.check(&key, self.epoch.elapsed());
+                    quota = Some((limiter.limit(), d));
+                    d
+                }
+                Err(_) => Decision::Allow { remaining: 0 },
+            };
+            if let Decision::Deny { retry_after } = decision {
+                let body = serde_json::json!({
+                    "error": "rate_limited",
+                    "message": "Too many requests",
+                    "retry_after": retry_after,
+                });
+                let mut resp = Response::builder()
+                    .status(StatusCode::TOO_MANY_REQUESTS)
+                    .content_type("application/json; charset=utf-8")
+                    .body(body.to_string());
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                return Ok(resp);
+            }
+        }
+
+        if gated {
+            let access = &state.settings.access;
+            let admitted = match &caller {
+                Caller::ApiKey(key) => access.allows_api_key(key),
+                Caller::Wallet { wallet, .. } => access.allows_wallet(wallet),
+                Caller::Anonymous => {
+                    return Ok(denied(
+                        StatusCode::UNAUTHORIZED,
+                        "unauthorized",
+                        "Authentication required",
+                    ));
+                }
+            };
+            if !admitted {
+                return Ok(denied(StatusCode::FORBIDDEN, "forbidden", "Not authorized"));
+            }
+        }
+
+        let verdict = state.payment.assess(caller.wallet());
+        req.extensions_mut().insert(caller);
+        // `call`, not `get_response`: errors must reach the JSON error mapping outside.
+        let mut resp = self.inner.call(req).await?.into_response();
+        let headers = resp.headers_mut();
+        if let Some((limit, Decision::Allow { remaining })) = quota {
+            headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
+            headers.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+        }
+        if let PaymentVerdict::Scaffold { wallet } = verdict {
+            headers.insert("x-payment-status", HeaderValue::from_static("scaffold"));
+            if let Some(v) = wallet.and_then(|w| HeaderValue::from_str(&w).ok()) {
+                headers.insert("x-payment-wallet", v);
+            }
+        }
+        Ok(resp)
+    }
+}

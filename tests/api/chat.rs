@@ -1,0 +1,254 @@
+//! The chat proxy through a real Finn stand-in: identity (D3), request ids (D4), Finn error
+//! mapping (§6.2), timeouts and the circuit breaker (§6.1, D11).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::finn::{self, FinnStandin, Mode};
+use crate::support::siwe::{Wallet, client_nonce};
+use crate::support::{TestApp, spawn_app, temp_file};
+
+async fn token(app: &TestApp, wallet: &Wallet) -> String {
+    let text = wallet.message(&client_nonce()).text();
+    let resp = app.login(&text, &wallet.sign(&text)).await;
+    assert_eq!(resp.status(), 200);
+    resp.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn chat(app: &TestApp, bearer: Option<&str>, body: Value) -> reqwest::Response {
+    let mut req = app
+        .http
+        .post(app.url("/api/chat"))
+        .header("x-request-id", "req-chat-1")
+        .header(
+            "x-wallet-address",
+            "0x000000000000000000000000000000000000dEaD",
+        )
+        .json(&body);
+    if let Some(b) = bearer {
+        req = req.bearer_auth(b);
+    }
+    req.send().await.unwrap()
+}
+
+async fn setup(vars: &[(&str, &str)]) -> (TestApp, FinnStandin) {
+    let finn = finn::spawn().await;
+    let url = finn.url();
+    let mut all = vec![("FINN_URL", url.as_str()), ("FINN_TIMEOUT_MS", "500")];
+    all.extend_from_slice(vars);
+    (spawn_app(&all).await, finn)
+}
+
+fn header(received: &finn::Received, name: &str) -> Option<String> {
+    received
+        .headers
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn a_new_session_carries_the_verified_wallet_and_the_request_id() {
+    let (app, finn) = setup(&[]).await;
+    let wallet = Wallet::new(31);
+    let jwt = token(&app, &wallet).await;
+    let resp = chat(&app, Some(&jwt), json!({"prompt": "hello"})).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-request-id"], "req-chat-1");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"sessionId": "sess-1", "messageId": "req-chat-1"})
+    );
+
+    let got = finn.received("sessions.create").unwrap();
+    assert_eq!(header(&got, "x-request-id").as_deref(), Some("req-chat-1"));
+    assert_eq!(
+        header(&got, "x-wallet-address").as_deref(),
+        Some(wallet.address.as_str()),
+        "the JWT's wallet, not the spoofed header"
+    );
+    let sent: Value = serde_json::from_slice(&got.body).unwrap();
+    assert_eq!(sent, json!({"agentId": "oracle", "prompt": "hello"}));
+    assert!(header(&got, "x-req-hash").unwrap().starts_with("sha256:"));
+    assert_eq!(header(&got, "x-idempotency-key").unwrap().len(), 64);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_to_a_session_returns_finns_body() {
+    let (app, finn) = setup(&[]).await;
+    let jwt = token(&app, &Wallet::new(32)).await;
+    let resp = chat(
+        &app,
+        Some(&jwt),
+        json!({"prompt": "again", "sessionId": "sess-9"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["sessionId"], "sess-9");
+    assert_eq!(body["response"], "echo: again");
+    assert_eq!(finn.calls("sessions.message"), 1);
+
+    let list: Value = app
+        .get_bearer("/api/sessions", &jwt)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["sessions"][0]["sessionId"], "sess-1");
+    let one = app.get_bearer("/api/sessions/sess-9", &jwt).await;
+    assert_eq!(one.status(), 200);
+    assert!(
+        header(&finn.received("sessions.get").unwrap(), "x-wallet-address").is_none(),
+        "the wallet is not forwarded on a session read"
+    );
+    let bad = app.get_bearer("/api/sessions/bad%20id", &jwt).await;
+    assert_eq!(bad.status(), 400);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_gate_wants_an_allowlisted_credential() {
+    let listed = Wallet::new(33);
+    let unlisted = Wallet::new(34);
+    let path = temp_file(
+        "allowlist-chat.json",
+        &json!({"version": 1, "wallets": [listed.address], "apiKeys": ["dxk_chat_service"],
+                "updated_at": "2026-11-22T00:00:00Z"})
+        .to_string(),
+    );
+    const SECRET: &str = "chat-test-hs256-secret-of-32-bytes!!";
+    let (app, finn) = setup(&[
+        ("DIXIE_ALLOWLIST_PATH", path.to_str().unwrap()),
+        ("DIXIE_JWT_PRIVATE_KEY", SECRET),
+    ])
+    .await;
+    let body = json!({"prompt": "hi"});
+
+    let resp = chat(&app, None, body.clone()).await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap(),
+        json!({"error": "unauthorized", "message": "Authentication required"})
+    );
+    let resp = chat(&app, Some("not-a-jwt"), body.clone()).await;
+    assert_eq!(resp.status(), 401, "an invalid token is no identity");
+    let resp = chat(&app, Some("dxk_unknown"), body.clone()).await;
+    assert_eq!(resp.status(), 403);
+    // A valid token of a wallet that is not (or no longer) allowlisted.
+    let other = crate::auth::hs256_raw(
+        SECRET.as_bytes(),
+        &json!({"alg": "HS256"}),
+        &crate::auth::claims_for(&unlisted.address),
+    );
+    let resp = chat(&app, Some(&other), body.clone()).await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(finn.calls("sessions.create"), 0, "nothing reached Finn");
+
+    let resp = chat(&app, Some("dxk_chat_service"), body.clone()).await;
+    assert_eq!(resp.status(), 200);
+    let got = finn.received("sessions.create").unwrap();
+    assert!(
+        header(&got, "x-wallet-address").is_none(),
+        "an API key has no wallet, and the client's header is dropped"
+    );
+    let jwt = token(&app, &listed).await;
+    assert_eq!(chat(&app, Some(&jwt), body).await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn finn_error_codes_map_to_the_contract() {
+    let (app, finn) = setup(&[]).await;
+    let jwt = token(&app, &Wallet::new(35)).await;
+    let cases = [
+        (Mode::Code(402, "BUDGET_EXCEEDED"), 402, "usage_limit", None),
+        (
+            Mode::Code(429, "RATE_LIMITED"),
+            429,
+            "rate_limited",
+            Some(60),
+        ),
+        (
+            Mode::Code(503, "ORACLE_MODEL_UNAVAILABLE"),
+            503,
+            "service_unavailable",
+            None,
+        ),
+        (
+            Mode::Code(502, "PROVIDER_UNAVAILABLE"),
+            502,
+            "service_unavailable",
+            None,
+        ),
+        (Mode::Code(409, "SOMETHING"), 409, "upstream_error", None),
+    ];
+    for (mode, status, error, retry_after) in cases {
+        finn.set_mode("sessions.create", mode.clone());
+        let resp = chat(&app, Some(&jwt), json!({"prompt": "x"})).await;
+        assert_eq!(resp.status().as_u16(), status, "{mode:?}");
+        if let Some(secs) = retry_after {
+            assert_eq!(resp.headers()["retry-after"], secs.to_string().as_str());
+        }
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], error, "{mode:?}");
+        assert_eq!(body.get("retry_after").and_then(Value::as_u64), retry_after);
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_finn_is_a_503_within_the_timeout_and_five_failures_open_the_breaker() {
+    let (app, finn) = setup(&[]).await;
+    let jwt = token(&app, &Wallet::new(36)).await;
+    finn.set_mode("sessions.create", Mode::DelayMs(3000));
+    let started = Instant::now();
+    let resp = chat(&app, Some(&jwt), json!({"prompt": "x"})).await;
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"error": "upstream_error", "message": "Backend service unavailable"})
+    );
+
+    finn.set_mode("sessions.create", Mode::Status(500));
+    for _ in 0..4 {
+        assert_eq!(
+            chat(&app, Some(&jwt), json!({"prompt": "x"}))
+                .await
+                .status(),
+            500
+        );
+    }
+    let calls = finn.calls("sessions.create");
+    let resp = chat(&app, Some(&jwt), json!({"prompt": "x"})).await;
+    assert_eq!(resp.status(), 503);
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"], "circuit_open");
+    assert_eq!(finn.calls("sessions.create"), calls, "no call while open");
+    let health: Value = app.get("/api/health").await.json().await.unwrap();
+    assert_eq!(health["services"]["loa_finn"]["circuit_state"], "open");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_x402_scaffold_annotates_responses_only_when_enabled() {
+    for (enabled, expect) in [("false", false), ("true", true)] {
+        let (app, _finn) = setup(&[("DIXIE_X402_ENABLED", enabled)]).await;
+        let wallet = Wallet::new(37);
+        let jwt = token(&app, &wallet).await;
+        let resp = chat(&app, Some(&jwt), json!({"prompt": "x"})).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers().contains_key("x-payment-status"), expect);
+        if expect {
+            assert_eq!(resp.headers()["x-payment-status"], "scaffold");
+            assert_eq!(resp.headers()["x-payment-wallet"], wallet.address.as_str());
+        }
+        app.stop().await;
+    }
+}
