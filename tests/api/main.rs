@@ -9,6 +9,7 @@ mod contract_memory;
 mod errors;
 mod finn_adapter;
 mod health;
+mod learning;
 mod openapi;
 mod pipeline;
 mod purity;

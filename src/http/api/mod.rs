@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod chat;
 pub mod health;
+pub mod learning;
 pub mod reputation;
 pub mod root;
 
@@ -18,6 +19,8 @@ pub enum ApiTags {
     Auth,
     /// Chat with the oracle through Finn
     Chat,
+    /// What a dNFT's agent has learned (owner only)
+    Learning,
     /// dNFT reputation: aggregates, cohorts, event history
     Reputation,
 }
@@ -27,6 +30,7 @@ pub type Apis<A> = (
     health::HealthApi<A>,
     auth::AuthApi<A>,
     chat::ChatApi<A>,
+    learning::LearningApi<A>,
     reputation::ReputationApi<A>,
 );
 
@@ -45,6 +49,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             health::HealthApi::new(state.clone()),
             auth::AuthApi::new(state.clone()),
             chat::ChatApi::new(state.clone()),
+            learning::LearningApi::new(state.clone()),
             reputation::ReputationApi::new(state),
         ),
         "Dixie",

@@ -1,0 +1,143 @@
+//! `/api/learning/{nftId}/insights|gaps` (§1.5.11): owner-only views of the learning engine.
+//!
+//! The wallet must hold the dNFT, as the `OwnershipResolver` reports it. Nothing feeds the
+//! learning engine yet (as in the original), so both views are empty; the shapes are the
+//! contract's, so clients can be built against them now.
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::BearerToken;
+use crate::core::auth::Caller;
+use crate::core::ports::OwnershipResolver;
+use crate::http::error::ErrorBody;
+use crate::http::state::{Adapters, Shared};
+
+#[derive(Object, Debug)]
+pub struct Insights {
+    #[oai(rename = "nftId")]
+    pub nft_id: String,
+    /// The most recent insights, newest last.
+    pub insights: Vec<serde_json::Value>,
+    pub count: u32,
+    /// Signals received but not yet batched into an insight.
+    #[oai(rename = "pendingSignals")]
+    pub pending_signals: u32,
+}
+
+#[derive(Object, Debug)]
+pub struct KnowledgeGap {
+    pub topic: String,
+    #[oai(rename = "missRate")]
+    pub miss_rate: f64,
+    #[oai(rename = "queryCount")]
+    pub query_count: u32,
+    /// `low` | `medium` | `high`
+    pub severity: String,
+}
+
+#[derive(Object, Debug)]
+pub struct Gaps {
+    #[oai(rename = "nftId")]
+    pub nft_id: String,
+    pub gaps: Vec<KnowledgeGap>,
+    /// Whether any gap has a miss rate above 0.3.
+    pub alerting: bool,
+    #[oai(rename = "alertCount")]
+    pub alert_count: u32,
+}
+
+/// Failures of the learning routes.
+#[derive(ApiResponse, Debug)]
+pub enum LearningFailure {
+    /// Invalid `nftId` or `limit` (`invalid_request`)
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No credentials, or an API key (these views need a wallet) (`unauthorized`)
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The wallet does not hold this dNFT, or is not allowlisted (`forbidden`)
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+}
+
+pub struct LearningApi<A: Adapters> {
+    state: Shared<A>,
+}
+
+impl<A: Adapters> LearningApi<A> {
+    pub fn new(state: Shared<A>) -> Self {
+        LearningApi { state }
+    }
+
+    /// The caller's wallet, if it holds `nft_id`.
+    async fn owner_of(&self, caller: &Caller, nft_id: &str) -> Result<(), LearningFailure> {
+        let Some(wallet) = caller.wallet() else {
+            return Err(LearningFailure::Unauthorized(Json(ErrorBody::new(
+                "unauthorized",
+                "Wallet required",
+            ))));
+        };
+        match self.state.finn.resolve_nft_id(wallet).await {
+            Some(held) if held == nft_id => Ok(()),
+            _ => Err(LearningFailure::Forbidden(Json(ErrorBody::new(
+                "forbidden",
+                "Not authorized for this NFT",
+            )))),
+        }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Learning")]
+impl<A: Adapters> LearningApi<A> {
+    /// Learning insights of a dNFT (owner only)
+    #[oai(
+        path = "/api/learning/:nftId/insights",
+        method = "get",
+        operation_id = "getLearningInsights"
+    )]
+    async fn insights(
+        &self,
+        _auth: BearerToken,
+        caller: Data<&Caller>,
+        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        /// How many of the latest insights, 1..100 (default 10)
+        #[oai(
+            name = "limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        _limit: Query<Option<u32>>,
+    ) -> Result<Json<Insights>, LearningFailure> {
+        self.owner_of(&caller, &nft_id).await?;
+        Ok(Json(Insights {
+            nft_id: nft_id.0,
+            insights: Vec::new(),
+            count: 0,
+            pending_signals: 0,
+        }))
+    }
+
+    /// Knowledge gaps of a dNFT (owner only)
+    #[oai(
+        path = "/api/learning/:nftId/gaps",
+        method = "get",
+        operation_id = "getLearningGaps"
+    )]
+    async fn gaps(
+        &self,
+        _auth: BearerToken,
+        caller: Data<&Caller>,
+        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+    ) -> Result<Json<Gaps>, LearningFailure> {
+        self.owner_of(&caller, &nft_id).await?;
+        Ok(Json(Gaps {
+            nft_id: nft_id.0,
+            gaps: Vec::new(),
+            alerting: false,
+            alert_count: 0,
+        }))
+    }
+}
