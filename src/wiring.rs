@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use poem::listener::Acceptor;
 use tokio::sync::oneshot;
 
+use crate::adapters::allowlist::{FileAllowlist, access_from};
 use crate::adapters::finn::{FinnClient, FinnInitError};
 use crate::adapters::jwt::{
     Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
@@ -24,12 +25,12 @@ use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::auth::siwe::SiwePolicy;
 use crate::core::ports::{
-    AgentRuntime, NonceStore, OwnershipResolver, PaymentGate, ReputationStore, TokenSigner,
-    UpstreamProbe,
+    AgentRuntime, AllowlistStore, NonceStore, OwnershipResolver, PaymentGate, ReputationStore,
+    TokenSigner, UpstreamProbe,
 };
 use crate::http::{
     self,
-    state::{AppState, Parts, Settings},
+    state::{Adapters, AppState, Parts, Settings, Shared},
 };
 
 /// Why the server did not start. `exit_code` is 2 for bad configuration, 1 otherwise.
@@ -274,6 +275,7 @@ where
     S: TokenSigner,
 {
     let (store, nonces) = stores;
+    let allowlist = FileAllowlist::new(&launch.config.allowlist_path);
     if launch.config.x402_enabled {
         let parts = Parts {
             store,
@@ -281,6 +283,7 @@ where
             finn,
             payment: ScaffoldGate,
             nonces,
+            allowlist,
         };
         serve(launch, parts).await
     } else {
@@ -290,13 +293,14 @@ where
             finn,
             payment: NoopGate,
             nonces,
+            allowlist,
         };
         serve(launch, parts).await
     }
 }
 
 /// What the handlers read from the configuration.
-fn settings(config: &Config, access: Access) -> Settings {
+fn settings(config: &Config) -> Settings {
     let siwe = &config.siwe;
     let secs = |d: std::time::Duration| time::Duration::seconds(d.as_secs() as i64);
     Settings {
@@ -311,7 +315,6 @@ fn settings(config: &Config, access: Access) -> Settings {
             nonce_ttl: secs(siwe.nonce_ttl),
             require_server_nonce: siwe.require_server_nonce,
         },
-        access,
         cors: std::sync::Arc::new(http::middleware::CorsOrigins::from_config(
             &config.cors_origins,
         )),
@@ -319,11 +322,12 @@ fn settings(config: &Config, access: Access) -> Settings {
     }
 }
 
-async fn serve<A, F, R, S, O, P, N>(
+async fn serve<A, F, R, S, O, P, N, L>(
     launch: Launch<A, F>,
-    parts: Parts<R, S, O, P, N>,
+    parts: Parts<R, S, O, P, N, L>,
 ) -> Result<(), StartupError>
 where
+    L: AllowlistStore,
     A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
     R: ReputationStore,
@@ -351,16 +355,54 @@ where
         x402 = config.x402_enabled,
         "dixie-bff listening"
     );
-    let access = crate::adapters::allowlist::load(&config.allowlist_path);
-    let state = AppState::new(parts, settings(&config, access));
+    let access = access_from(parts.allowlist.load().await, &config.allowlist_path);
+    let state = AppState::new(parts, settings(&config), access);
+    let watcher = tokio::spawn(watch_allowlist(state.clone()));
     if let Some(ready) = ready {
         let _ = ready.send(());
     }
-    http::serve(acceptor, state, shutdown, config.shutdown_grace)
-        .await
-        .map_err(StartupError::Serve)?;
+    let served = http::serve(acceptor, state, shutdown, config.shutdown_grace).await;
+    watcher.abort();
+    served.map_err(StartupError::Serve)?;
     tracing::info!(event = "stopped", "dixie-bff stopped");
     Ok(())
+}
+
+/// How often the allowlist is re-read, so that an edit by an operator or another replica
+/// takes effect without a restart.
+pub const ALLOWLIST_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Re-reads the allowlist every [`ALLOWLIST_POLL`] and swaps it in when it changed. A failed
+/// read or a vanished file keeps the allowlist in force (logged): neither may open the service.
+async fn watch_allowlist<A: Adapters>(state: Shared<A>) {
+    let mut tick = tokio::time::interval(ALLOWLIST_POLL);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let loaded = {
+            let _edits = state.allowlist_edits.lock().await;
+            state.allowlist.load().await
+        };
+        let next = match loaded {
+            Ok(Some(list)) => Access::Restricted(list),
+            Ok(None) if *state.access() == Access::Open => continue,
+            Ok(None) => {
+                tracing::warn!(
+                    event = "allowlist_file_missing",
+                    "allowlist file vanished: keeping the allowlist in force (restart to open)"
+                );
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(event = "allowlist_reload_failed", detail = %e);
+                continue;
+            }
+        };
+        if *state.access() != next {
+            tracing::info!(event = "allowlist_reloaded");
+            state.set_access(next);
+        }
+    }
 }
 
 /// Registers SIGTERM and SIGINT handlers now (before the server reports it is listening) and
@@ -411,8 +453,9 @@ pub fn openapi_spec(yaml: bool) -> String {
             .expect("the default Finn URL is valid"),
         payment: NoopGate,
         nonces: MemoryNonceStore::new(),
+        allowlist: FileAllowlist::new(&defaults.allowlist_path),
     };
-    let state = AppState::new(parts, settings(&defaults, Access::Open));
+    let state = AppState::new(parts, settings(&defaults), Access::Open);
     let service = http::api::service(state);
     if yaml {
         service.spec_yaml()

@@ -6,6 +6,7 @@
 
 use std::future::Future;
 
+use crate::core::auth::allowlist::Allowlist;
 use crate::core::auth::{Claims, Jwk, JwtAlgorithm, NonceUse, TokenError, TokenRequest};
 use crate::core::error::PortError;
 use crate::core::ownership::{Ownership, UpstreamHealth};
@@ -152,6 +153,17 @@ pub trait NonceStore: Clone + Send + Sync + 'static {
         retain_until: i64,
         accept_unknown: bool,
     ) -> impl Future<Output = Result<NonceUse, PortError>> + Send;
+}
+
+/// The durable home of the allowlist (contract §8.2).
+///
+/// Contract: `load` answers `Ok(None)` when no allowlist exists and an error when one exists
+/// but cannot be read; `save` replaces the stored allowlist atomically — a concurrent `load`
+/// sees the old or the new one, never a mix — creating whatever it needs.
+pub trait AllowlistStore: Clone + Send + Sync + 'static {
+    fn load(&self) -> impl Future<Output = Result<Option<Allowlist>, PortError>> + Send;
+
+    fn save(&self, list: &Allowlist) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 /// Resolves which dNFT a wallet holds, through the upstream that knows.

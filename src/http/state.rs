@@ -9,8 +9,8 @@ use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::ownership::UpstreamHealth;
 use crate::core::ports::{
-    AgentRuntime, NonceStore, OwnershipResolver, PaymentGate, ReputationStore, TokenSigner,
-    UpstreamProbe,
+    AgentRuntime, AllowlistStore, NonceStore, OwnershipResolver, PaymentGate, ReputationStore,
+    TokenSigner, UpstreamProbe,
 };
 use crate::core::ratelimit::RateLimiter;
 use crate::http::api::auth::JwksDocument;
@@ -26,24 +26,27 @@ pub trait Adapters: Send + Sync + 'static {
     type Finn: OwnershipResolver + UpstreamProbe + AgentRuntime;
     type Payment: PaymentGate;
     type Nonces: NonceStore;
+    type Allowlist: AllowlistStore;
 }
 
-/// The combination `(R, S, O, P, N)` as an [`Adapters`] type.
-pub struct Wired<R, S, O, P, N>(PhantomData<(R, S, O, P, N)>);
+/// The combination `(R, S, O, P, N, L)` as an [`Adapters`] type.
+pub struct Wired<R, S, O, P, N, L>(PhantomData<(R, S, O, P, N, L)>);
 
-impl<R, S, O, P, N> Adapters for Wired<R, S, O, P, N>
+impl<R, S, O, P, N, L> Adapters for Wired<R, S, O, P, N, L>
 where
     R: ReputationStore,
     S: TokenSigner,
     O: OwnershipResolver + UpstreamProbe + AgentRuntime,
     P: PaymentGate,
     N: NonceStore,
+    L: AllowlistStore,
 {
     type Store = R;
     type Signer = S;
     type Finn = O;
     type Payment = P;
     type Nonces = N;
+    type Allowlist = L;
 }
 
 /// Plain configuration the handlers read.
@@ -51,7 +54,6 @@ where
 pub struct Settings {
     pub admin_key: Option<Secret>,
     pub login: LoginPolicy,
-    pub access: Access,
     pub cors: Arc<CorsOrigins>,
     /// Requests per minute per identity.
     pub rate_limit_rpm: u32,
@@ -67,7 +69,12 @@ pub struct AppState<A: Adapters> {
     pub finn: A::Finn,
     pub payment: A::Payment,
     pub nonces: A::Nonces,
+    pub allowlist: A::Allowlist,
     pub settings: Settings,
+    /// The allowlist in force; replaced whole when the admin API or the file changes it.
+    access: RwLock<Arc<Access>>,
+    /// Serializes allowlist edits so that concurrent admin writes never lose one another.
+    pub(crate) allowlist_edits: tokio::sync::Mutex<()>,
     pub started: Instant,
     pub(crate) health: HealthCache,
     /// The JWKS body and its ETag, computed once (keys do not change while the process runs).
@@ -78,23 +85,47 @@ pub struct AppState<A: Adapters> {
 pub type Shared<A> = Arc<AppState<A>>;
 
 /// The adapters of one server, by value.
-pub struct Parts<R, S, O, P, N> {
+pub struct Parts<R, S, O, P, N, L> {
     pub store: R,
     pub signer: S,
     pub finn: O,
     pub payment: P,
     pub nonces: N,
+    pub allowlist: L,
 }
 
-impl<R, S, O, P, N> AppState<Wired<R, S, O, P, N>>
+impl<A: Adapters> AppState<A> {
+    /// The allowlist in force now.
+    pub fn access(&self) -> Arc<Access> {
+        match self.access.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set_access(&self, access: Access) {
+        let access = Arc::new(access);
+        match self.access.write() {
+            Ok(mut guard) => *guard = access,
+            Err(poisoned) => *poisoned.into_inner() = access,
+        }
+    }
+}
+
+impl<R, S, O, P, N, L> AppState<Wired<R, S, O, P, N, L>>
 where
     R: ReputationStore,
     S: TokenSigner,
     O: OwnershipResolver + UpstreamProbe + AgentRuntime,
     P: PaymentGate,
     N: NonceStore,
+    L: AllowlistStore,
 {
-    pub fn new(parts: Parts<R, S, O, P, N>, settings: Settings) -> Shared<Wired<R, S, O, P, N>> {
+    pub fn new(
+        parts: Parts<R, S, O, P, N, L>,
+        settings: Settings,
+        access: Access,
+    ) -> Shared<Wired<R, S, O, P, N, L>> {
         let jwks = JwksDocument::new(parts.signer.jwks());
         let rate_limiter = Mutex::new(RateLimiter::new(settings.rate_limit_rpm, RATE_LIMIT_KEYS));
         Arc::new(AppState {
@@ -103,7 +134,10 @@ where
             finn: parts.finn,
             payment: parts.payment,
             nonces: parts.nonces,
+            allowlist: parts.allowlist,
             settings,
+            access: RwLock::new(Arc::new(access)),
+            allowlist_edits: tokio::sync::Mutex::new(()),
             started: Instant::now(),
             health: HealthCache::default(),
             jwks,

@@ -1,8 +1,8 @@
 //! Who may use the service: allowlisted wallets and `dxk_` API keys (contract §8.2).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::ethereum;
 
@@ -16,15 +16,37 @@ pub struct Allowlist {
     api_keys: HashSet<String>,
     /// Stored wallet entries that are not addresses (never match anything).
     pub ignored_entries: usize,
+    pub updated_at: String,
+    /// The informational access policy of the file, kept as it is.
+    pub policy: Option<serde_json::Value>,
 }
 
 /// The file format: `{version, wallets, apiKeys, updated_at, policy?}`.
-#[derive(Deserialize)]
-struct AllowlistFile {
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AllowlistDocument {
+    #[serde(default = "one")]
+    pub version: u64,
     #[serde(default)]
-    wallets: Vec<String>,
+    pub wallets: Vec<String>,
     #[serde(default, rename = "apiKeys")]
-    api_keys: Vec<String>,
+    pub api_keys: Vec<String>,
+    #[serde(default)]
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// Why an entry cannot be added.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error("not an Ethereum address")]
+    InvalidAddress,
+    #[error("API keys must start with dxk_ and be 8 to 256 printable characters without spaces")]
+    InvalidApiKey,
 }
 
 impl Allowlist {
@@ -48,13 +70,66 @@ impl Allowlist {
             wallets,
             api_keys: api_keys.into_iter().map(Into::into).collect(),
             ignored_entries,
+            updated_at: String::new(),
+            policy: None,
         }
     }
 
     /// Parses the allowlist file's JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Allowlist, serde_json::Error> {
-        let file: AllowlistFile = serde_json::from_slice(bytes)?;
-        Ok(Allowlist::new(file.wallets, file.api_keys))
+        let doc: AllowlistDocument = serde_json::from_slice(bytes)?;
+        let mut list = Allowlist::new(doc.wallets, doc.api_keys);
+        list.updated_at = doc.updated_at;
+        list.policy = doc.policy;
+        Ok(list)
+    }
+
+    /// The file form: wallets in EIP-55 and keys, each sorted.
+    pub fn document(&self) -> AllowlistDocument {
+        AllowlistDocument {
+            version: 1,
+            wallets: self
+                .wallets
+                .iter()
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            api_keys: self
+                .api_keys
+                .iter()
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            updated_at: self.updated_at.clone(),
+            policy: self.policy.clone(),
+        }
+    }
+
+    /// Adds a wallet (any case; stored EIP-55). `Ok(false)` when it was already there.
+    pub fn add_wallet(&mut self, wallet: &str) -> Result<bool, EntryError> {
+        let wallet = ethereum::normalize(wallet).ok_or(EntryError::InvalidAddress)?;
+        Ok(self.wallets.insert(wallet))
+    }
+
+    /// Adds a `dxk_` API key. `Ok(false)` when it was already there.
+    pub fn add_api_key(&mut self, key: &str) -> Result<bool, EntryError> {
+        let printable = key.bytes().all(|b| b.is_ascii_graphic());
+        if !key.starts_with(API_KEY_PREFIX) || !(8..=256).contains(&key.len()) || !printable {
+            return Err(EntryError::InvalidApiKey);
+        }
+        Ok(self.api_keys.insert(key.to_owned()))
+    }
+
+    /// Removes a wallet (any case) or an API key (exact). `false` when neither was there.
+    pub fn remove(&mut self, entry: &str) -> bool {
+        if let Some(wallet) = ethereum::normalize(entry)
+            && self.wallets.remove(&wallet)
+        {
+            return true;
+        }
+        self.api_keys.remove(entry)
     }
 
     pub fn allows_wallet(&self, wallet: &str) -> bool {
@@ -112,6 +187,40 @@ mod tests {
             !list.allows_api_key("beta"),
             "a key without the prefix is never an API key"
         );
+    }
+
+    #[test]
+    fn entries_are_added_normalized_and_removed() {
+        let mut list = Allowlist::default();
+        assert_eq!(
+            list.add_wallet("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
+            Ok(true)
+        );
+        assert_eq!(
+            list.add_wallet("0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED"),
+            Ok(false)
+        );
+        assert_eq!(list.add_wallet("0x12"), Err(EntryError::InvalidAddress));
+        assert_eq!(list.add_api_key("dxk_service_1"), Ok(true));
+        assert_eq!(
+            list.add_api_key("service_1"),
+            Err(EntryError::InvalidApiKey)
+        );
+        assert_eq!(
+            list.add_api_key("dxk_ spaced"),
+            Err(EntryError::InvalidApiKey)
+        );
+        let doc = list.document();
+        assert_eq!(
+            doc.wallets,
+            vec!["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"]
+        );
+        assert_eq!(doc.api_keys, vec!["dxk_service_1"]);
+        let round = Allowlist::from_json(&serde_json::to_vec(&doc).unwrap()).unwrap();
+        assert_eq!(round.document(), doc);
+        assert!(list.remove("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
+        assert!(list.remove("dxk_service_1"));
+        assert!(!list.remove("dxk_service_1"));
     }
 
     #[test]

@@ -291,7 +291,7 @@ impl<A: Adapters> AuthApi<A> {
             &state.nonces,
             &state.signer,
             &state.settings.login,
-            &state.settings.access,
+            &state.access(),
             &body.message,
             &body.signature,
             OffsetDateTime::now_utc(),

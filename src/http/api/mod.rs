@@ -1,5 +1,6 @@
 //! The OpenAPI surface: one API struct per area, combined into one [`OpenApiService`].
 
+pub mod admin;
 pub mod auth;
 pub mod chat;
 pub mod health;
@@ -21,6 +22,8 @@ pub enum ApiTags {
     Chat,
     /// What a dNFT's agent has learned (owner only)
     Learning,
+    /// Allowlist administration (admin key)
+    Admin,
     /// dNFT reputation: aggregates, cohorts, event history
     Reputation,
 }
@@ -32,6 +35,7 @@ pub type Apis<A> = (
     chat::ChatApi<A>,
     learning::LearningApi<A>,
     reputation::ReputationApi<A>,
+    admin::AdminApi<A>,
 );
 
 const DESCRIPTION: &str = "Dixie: backend-for-frontend between dNFT holders' web clients and \
@@ -40,6 +44,11 @@ the Finn agent runtime.\n\nEvery error, including unknown routes (404 `not_found
 bodies (413 `payload_too_large`) and internal failures (500 `internal_error`, no detail), has \
 the JSON body `{\"error\": \"<code>\", \"message\": \"…\"}` (schema `ErrorBody`). Every response \
 carries `x-request-id`.";
+
+/// Equal-length comparison whose time does not depend on where the inputs differ (for keys).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// The OpenAPI service over the given state; its spec is what `openapi/` holds.
 pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
@@ -50,10 +59,21 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             auth::AuthApi::new(state.clone()),
             chat::ChatApi::new(state.clone()),
             learning::LearningApi::new(state.clone()),
-            reputation::ReputationApi::new(state),
+            reputation::ReputationApi::new(state.clone()),
+            admin::AdminApi::new(state),
         ),
         "Dixie",
         crate::VERSION,
     )
     .description(DESCRIPTION)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn constant_time_eq_compares_content_and_length() {
+        assert!(super::constant_time_eq(b"abc", b"abc"));
+        assert!(!super::constant_time_eq(b"abc", b"abd"));
+        assert!(!super::constant_time_eq(b"abc", b"abcd"));
+    }
 }

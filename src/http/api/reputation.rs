@@ -12,7 +12,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, SecurityScheme, Union, auth::Bearer};
 
-use super::ApiTags;
+use super::{ApiTags, constant_time_eq};
 use crate::core::clock::now_iso;
 use crate::core::ports::ReputationStore;
 use crate::core::reputation::rules::{apply_event, event_task_type};
@@ -462,11 +462,6 @@ fn history_entry(e: &StoredEvent) -> HistoryEntry {
     }
 }
 
-/// Equal-length comparison whose time does not depend on where the inputs differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[OpenApi(tag = "ApiTags::Reputation")]
 impl<A: Adapters> ReputationApi<A> {
     /// Population counts per reputation state
@@ -584,7 +579,7 @@ impl<A: Adapters> ReputationApi<A> {
             .as_ref()
             .is_some_and(|k| constant_time_eq(credential.as_bytes(), k.expose().as_bytes()));
         if !is_admin {
-            if !settings.access.allows_api_key(credential) {
+            if !self.state.access().allows_api_key(credential) {
                 return Err(ApiError::forbidden("Not authorized"));
             }
             let shown: String = credential.chars().take(12).collect();
@@ -619,15 +614,5 @@ impl<A: Adapters> ReputationApi<A> {
                 aggregate: (&aggregate).into(),
             })),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn constant_time_eq_compares_content_and_length() {
-        assert!(super::constant_time_eq(b"abc", b"abc"));
-        assert!(!super::constant_time_eq(b"abc", b"abd"));
-        assert!(!super::constant_time_eq(b"abc", b"abcd"));
     }
 }

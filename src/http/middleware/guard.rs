@@ -145,7 +145,7 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         }
 
         if gated {
-            let access = &state.settings.access;
+            let access = state.access();
             let admitted = match &caller {
                 Caller::ApiKey(key) => access.allows_api_key(key),
                 Caller::Wallet { wallet, .. } => access.allows_wallet(wallet),
