@@ -11,7 +11,7 @@ if ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2 \
     || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2; }
 fi
-cargo build --release --quiet --bin dixie --example bare
+cargo build --release --quiet --bin dixie --example bare --example finn_standin
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -62,6 +62,53 @@ load_rss=$(rss_mb "$dixie_pid")
 
 kill "$dixie_pid" 2>/dev/null || true
 
+# Authenticated chat round trip through the Finn stand-in: each request passes the JWT,
+# rate-limit and allowlist steps, then starts a session on Finn over HTTP. Eight wallets'
+# HS256 tokens are minted here, so no SIWE signing is needed in a shell.
+finn_port=$(free_port)
+"$target/release/examples/finn_standin" "$finn_port" >/dev/null & pids+=($!)
+wait_up "http://127.0.0.1:$finn_port/health"
+chat_port=$(free_port)
+secret="bench-hs256-secret-bench-hs256-secret"
+DIXIE_PORT=$chat_port FINN_URL="http://127.0.0.1:$finn_port" DIXIE_JWT_PRIVATE_KEY="$secret" \
+  DIXIE_RATE_LIMIT_RPM=1000000 DIXIE_ALLOWLIST_PATH=/nonexistent/allowlist.json \
+  "$target/release/dixie" >/dev/null 2>&1 & chat_pid=$!; pids+=($chat_pid)
+wait_up "http://127.0.0.1:$chat_port/api/health"
+tokens=$(python3 - "$secret" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+secret = sys.argv[1].encode()
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+now = int(time.time())
+for i in range(8):
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = {"sub": "0x%040x" % (i + 1), "iss": "dixie-bff", "iat": now, "exp": now + 3600, "role": "team"}
+    payload = b64(json.dumps(claims).encode())
+    sig = b64(hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    print(f"{header}.{payload}.{sig}")
+PY
+)
+chat_lua=$(mktemp --suffix=.lua)
+{
+  echo "local tokens = {"
+  for t in $tokens; do echo "  \"$t\","; done
+  echo "}"
+  cat <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/api/chat",
+    {["content-type"] = "application/json", ["authorization"] = "Bearer " .. tokens[(n % #tokens) + 1]},
+    '{"prompt":"hello"}')
+end
+LUA
+} > "$chat_lua"
+curl -fsS -o /dev/null -XPOST -H "authorization: Bearer ${tokens%%$'\n'*}" -H 'content-type: application/json' \
+  -d '{"prompt":"warm"}' "http://127.0.0.1:$chat_port/api/chat"
+load "POST /api/chat (JWT, new Finn session via stand-in)" "http://127.0.0.1:$chat_port" -s "$chat_lua"
+chat_rps=$last_rps
+rm -f "$chat_lua"
+kill "$chat_pid" 2>/dev/null || true
+
 # PostgreSQL store: health (cached probe and count) and reputation get/put through HTTP.
 pg_server=$(tests/scripts/ensure-postgres.sh)
 bench_db="dixie_bench_$$"
@@ -105,6 +152,7 @@ echo
 awk -v h="$pg_health_rps" -v b="$bare_rps" 'BEGIN {printf "health (PostgreSQL) / bare: %.0f%% (target >= 35%%)\n", 100*h/b}'
 awk -v h="$health_rps" -v b="$bare_rps" 'BEGIN {printf "health / bare: %.0f%% (target >= 50%%, stretch 70%%)\n", 100*h/b}'
 awk -v h="$jwks_rps" -v b="$bare_rps" 'BEGIN {printf "jwks / bare: %.0f%% (target >= 60%%)\n", 100*h/b}'
+awk -v c="$chat_rps" 'BEGIN {printf "authenticated chat round trip: %.1fx the original'"'"'s 1.4-1.7k req/s authenticated route (target >= 10x)\n", c/1700}'
 echo "startup to first 200 on /api/health: ${startup_ms} ms (includes curl polling every 10 ms; target <= 50 ms)"
 echo "dixie RSS: idle ${idle_rss} MB, after load ${load_rss} MB (targets: idle <= 15 MB, load <= 60 MB)"
 

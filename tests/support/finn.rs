@@ -233,8 +233,13 @@ async fn session_get(
 
 /// Starts the stand-in on a free loopback port; it runs until the test's runtime ends.
 pub async fn spawn() -> FinnStandin {
+    spawn_on("127.0.0.1:0").await
+}
+
+/// Starts the stand-in on `addr` (`host:port`; port 0 picks a free one).
+pub async fn spawn_on(addr: &str) -> FinnStandin {
     let state = Arc::new(StandinState::default());
-    let acceptor = TcpListener::bind("127.0.0.1:0")
+    let acceptor = TcpListener::bind(addr.to_owned())
         .into_acceptor()
         .await
         .expect("stand-in binds");
