@@ -109,7 +109,7 @@ pub const VARS: &[VarSpec] = &[
     VarSpec {
         name: "DIXIE_RATE_LIMIT_RPM",
         default: "100",
-        help: "requests per minute per identity, 1..1000000",
+        help: "requests per minute per identity, 1..1000000000",
     },
     VarSpec {
         name: "DIXIE_X402_ENABLED",
@@ -468,7 +468,7 @@ impl Config {
             env.get("DIXIE_ALLOWLIST_PATH")
                 .unwrap_or_else(|| "/data/allowlist.json".to_owned()),
         );
-        let rate_limit_rpm = env.int("DIXIE_RATE_LIMIT_RPM", 100u32, 1, 1_000_000)?;
+        let rate_limit_rpm = env.int("DIXIE_RATE_LIMIT_RPM", 100u32, 1, 1_000_000_000)?;
         let x402_enabled = env.flag("DIXIE_X402_ENABLED")?;
 
         let pool_max = env.int("DIXIE_DB_POOL_MAX", 10u32, 1, 100)?;

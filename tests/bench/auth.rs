@@ -104,6 +104,7 @@ fn server(jwt_key: &str) -> Server {
         ("DIXIE_SIWE_DOMAINS", DOMAIN),
         ("DIXIE_ALLOWLIST_PATH", "/nonexistent/allowlist.json"),
         ("LOG_LEVEL", "warn"),
+        ("DIXIE_RATE_LIMIT_RPM", "1000000000"),
     ];
     let config = Config::from_lookup(|name| {
         vars.iter()
