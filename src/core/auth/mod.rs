@@ -15,11 +15,8 @@ pub const DEFAULT_ROLE: &str = "team";
 /// Who is calling, as established from the `Authorization` header alone (D3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {
-    /// A verified token: `sub` (EIP-55 wallet) and `role`.
-    Wallet {
-        wallet: String,
-        role: String,
-    },
+    /// A verified token's claims (`sub` is the EIP-55 wallet).
+    Wallet(Claims),
     /// A `dxk_` bearer key (whether it is allowlisted is the gate's question).
     ApiKey(String),
     Anonymous,
@@ -28,7 +25,7 @@ pub enum Caller {
 impl Caller {
     pub fn wallet(&self) -> Option<&str> {
         match self {
-            Caller::Wallet { wallet, .. } => Some(wallet),
+            Caller::Wallet(claims) => Some(&claims.sub),
             _ => None,
         }
     }

@@ -1,6 +1,7 @@
 //! `/api/auth/*`: SIWE nonces and login, token verification, and the JWKS.
 
 use poem::http::StatusCode;
+use poem::web::Data;
 use poem_openapi::auth::Bearer;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
@@ -10,10 +11,9 @@ use time::OffsetDateTime;
 
 use super::ApiTags;
 use crate::core::auth::login::{self, LoginError};
-use crate::core::auth::{Jwk, TOKEN_TTL_SECS};
+use crate::core::auth::{Caller, Jwk, TOKEN_TTL_SECS};
 use crate::core::clock::iso_millis;
 use crate::core::error::PortError;
-use crate::core::ports::TokenSigner;
 use crate::http::error::ErrorBody;
 use crate::http::payload::PreEncoded;
 use crate::http::state::{Adapters, Shared};
@@ -23,9 +23,11 @@ pub const JWKS_CACHE_CONTROL: &str = "public, max-age=600";
 const NO_STORE: &str = "no-store";
 
 /// A Dixie JWT as a bearer token.
+// Routes take it to require and document the credential; the `/api` guard has already
+// verified it and put the `Caller` in the request.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", key_name = "Authorization", bearer_format = "JWT")]
-pub struct BearerToken(Bearer);
+pub struct BearerToken(pub Bearer);
 
 /// `POST /api/auth/siwe` body.
 #[derive(Object, Debug)]
@@ -340,20 +342,22 @@ impl<A: Adapters> AuthApi<A> {
         method = "get",
         operation_id = "verifyToken"
     )]
-    async fn verify(&self, auth: BearerToken) -> Result<Json<VerifyBody>, VerifyFailure> {
-        match self.state.signer.verify(&auth.0.token) {
-            Ok(claims) => Ok(Json(VerifyBody {
-                wallet: claims.sub,
-                role: claims.role,
+    async fn verify(
+        &self,
+        _auth: BearerToken,
+        caller: Data<&Caller>,
+    ) -> Result<Json<VerifyBody>, VerifyFailure> {
+        // The `/api` guard verified the bearer once; this reports what it found.
+        match &*caller {
+            Caller::Wallet(claims) => Ok(Json(VerifyBody {
+                wallet: claims.sub.clone(),
+                role: claims.role.clone(),
                 exp: claims.exp,
             })),
-            Err(reason) => {
-                tracing::info!(event = "token_refused", reason = %reason);
-                Err(VerifyFailure::Invalid(Json(ErrorBody::new(
-                    "invalid_token",
-                    "Token verification failed",
-                ))))
-            }
+            _ => Err(VerifyFailure::Invalid(Json(ErrorBody::new(
+                "invalid_token",
+                "Token verification failed",
+            )))),
         }
     }
 

@@ -64,10 +64,7 @@ pub fn identify<S: TokenSigner>(signer: &S, headers: &HeaderMap) -> Caller {
         return Caller::ApiKey(token.to_owned());
     }
     match signer.verify(token) {
-        Ok(claims) => Caller::Wallet {
-            wallet: claims.sub,
-            role: claims.role,
-        },
+        Ok(claims) => Caller::Wallet(claims),
         Err(reason) => {
             // A bearer that is not even JWT-shaped (an admin key, say) is not worth a warning.
             if token.bytes().filter(|b| *b == b'.').count() == 2 {
@@ -87,9 +84,9 @@ fn rate_key(caller: &Caller, req: &Request) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     match caller {
-        Caller::Wallet { wallet, .. } => {
+        Caller::Wallet(claims) => {
             0u8.hash(&mut h);
-            for b in wallet.bytes() {
+            for b in claims.sub.bytes() {
                 b.to_ascii_lowercase().hash(&mut h);
             }
         }
@@ -165,7 +162,7 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
             let access = state.access();
             let admitted = match &caller {
                 Caller::ApiKey(key) => access.allows_api_key(key),
-                Caller::Wallet { wallet, .. } => access.allows_wallet(wallet),
+                Caller::Wallet(claims) => access.allows_wallet(&claims.sub),
                 Caller::Anonymous => {
                     return Ok(denied(
                         StatusCode::UNAUTHORIZED,
