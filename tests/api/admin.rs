@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::siwe::{Wallet, client_nonce};
+use crate::support::siwe::Wallet;
 use crate::support::{TestApp, spawn_app};
 
 const ADMIN: &str = "admin-key-for-allowlist-tests";
@@ -34,14 +34,6 @@ async fn admin(
         req = req.json(&b);
     }
     req.send().await.unwrap()
-}
-
-async fn login_status(app: &TestApp, wallet: &Wallet) -> u16 {
-    let text = wallet.message(&client_nonce()).text();
-    app.login(&text, &wallet.sign(&text))
-        .await
-        .status()
-        .as_u16()
 }
 
 #[tokio::test]
@@ -113,7 +105,7 @@ async fn edits_persist_atomically_and_take_effect_at_once() {
     .await;
     let listed = Wallet::new(51);
     let other = Wallet::new(52);
-    assert_eq!(login_status(&app, &other).await, 200, "no file: open");
+    assert_eq!(app.sign_in(&other).await.status(), 200, "no file: open");
 
     let post = |body: Value| {
         admin(
@@ -136,9 +128,9 @@ async fn edits_persist_atomically_and_take_effect_at_once() {
         !path.with_extension("json.tmp").exists(),
         "no temporary file left"
     );
-    assert_eq!(login_status(&app, &listed).await, 200);
+    assert_eq!(app.sign_in(&listed).await.status(), 200);
     assert_eq!(
-        login_status(&app, &other).await,
+        app.sign_in(&other).await.status(),
         403,
         "the first entry turned the allowlist on"
     );
@@ -196,7 +188,7 @@ async fn edits_persist_atomically_and_take_effect_at_once() {
             .status(),
         200
     );
-    assert_eq!(login_status(&app, &listed).await, 403);
+    assert_eq!(app.sign_in(&listed).await.status(), 403);
     let resp = delete("dxk_absent".into()).await;
     assert_eq!(resp.status(), 404);
     assert_eq!(
@@ -245,7 +237,7 @@ async fn a_failed_write_changes_nothing() {
     .unwrap();
     assert_eq!(now["apiKeys"], json!([]));
     assert_eq!(
-        login_status(&app, &Wallet::new(53)).await,
+        app.sign_in(&Wallet::new(53)).await.status(),
         200,
         "still open"
     );
@@ -267,11 +259,11 @@ async fn a_changed_file_is_reloaded_without_a_restart() {
     };
     write(vec![&first.address]);
     let app = spawn_app(&[("DIXIE_ALLOWLIST_PATH", path.to_str().unwrap())]).await;
-    assert_eq!(login_status(&app, &second).await, 403);
+    assert_eq!(app.sign_in(&second).await.status(), 403);
     write(vec![&first.address, &second.address]);
     let deadline = Instant::now() + Duration::from_secs(6);
     loop {
-        if login_status(&app, &second).await == 200 {
+        if app.sign_in(&second).await.status() == 200 {
             break;
         }
         assert!(Instant::now() < deadline, "the edit was not picked up");
@@ -280,7 +272,7 @@ async fn a_changed_file_is_reloaded_without_a_restart() {
     std::fs::write(&path, "{ half written").unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(
-        login_status(&app, &first).await,
+        app.sign_in(&first).await.status(),
         200,
         "a broken file keeps the list in force"
     );

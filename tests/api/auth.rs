@@ -7,7 +7,7 @@ use jwt_simple::reexports::ct_codecs::{Base64UrlSafeNoPadding, Decoder, Encoder}
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 use serde_json::{Value, json};
 
-use crate::support::siwe::{Wallet, client_nonce};
+use crate::support::siwe::Wallet;
 use crate::support::{TestApp, spawn_app};
 
 const LEGACY_SECRET: &str = "legacy-hs256-secret-of-32-bytes-or-more!";
@@ -54,14 +54,6 @@ fn dixie_claims(wallet: &str) -> JWTClaims<Value> {
     Claims::with_custom_claims(json!({"role": "team"}), Duration::from_secs(600))
         .with_subject(wallet)
         .with_issuer("dixie-bff")
-}
-
-async fn login(app: &TestApp, wallet: &Wallet) -> String {
-    let text = wallet.message(&client_nonce()).text();
-    let resp = app.login(&text, &wallet.sign(&text)).await;
-    assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
 }
 
 async fn jwks(app: &TestApp) -> (Value, reqwest::header::HeaderMap) {
@@ -112,7 +104,7 @@ async fn es256_app() -> Es256App {
 async fn es256_tokens_verify_through_the_served_jwks_with_an_independent_implementation() {
     let Es256App { app, .. } = es256_app().await;
     let wallet = Wallet::new(11);
-    let token = login(&app, &wallet).await;
+    let token = app.token_for(&wallet).await;
     let header = header_of(&token);
     assert_eq!(header["alg"], "ES256");
 
@@ -198,7 +190,7 @@ async fn hs256_mode_publishes_an_empty_key_set_and_verifies_its_tokens() {
     assert_eq!(set, json!({"keys": []}));
     assert_eq!(headers["cache-control"], "public, max-age=600");
     let wallet = Wallet::new(12);
-    let token = login(&app, &wallet).await;
+    let token = app.token_for(&wallet).await;
     assert_eq!(header_of(&token)["alg"], "HS256");
     let resp = app.get_bearer("/api/auth/verify", &token).await;
     assert_eq!(resp.status(), 200);
@@ -290,7 +282,7 @@ async fn clock_leeway_is_sixty_seconds() {
 async fn every_bad_token_is_a_401_invalid_token() {
     let Es256App { app, pem, .. } = es256_app().await;
     let wallet = Wallet::new(13);
-    let good = login(&app, &wallet).await;
+    let good = app.token_for(&wallet).await;
     let kid = header_of(&good)["kid"].as_str().unwrap().to_owned();
     let claims = claims_for(&wallet.address);
     let public_pem = ES256KeyPair::from_pem(&pem)
@@ -403,7 +395,7 @@ async fn a_sec1_key_from_the_original_runbook_signs_too() {
     let sec1 = secret.to_sec1_pem(LineEnding::LF).unwrap();
     assert!(sec1.starts_with("-----BEGIN EC PRIVATE KEY-----"));
     let app = spawn_app(&[("DIXIE_JWT_PRIVATE_KEY", sec1.as_str())]).await;
-    let token = login(&app, &Wallet::new(14)).await;
+    let token = app.token_for(&Wallet::new(14)).await;
     let (set, _) = jwks(&app).await;
     assert_eq!(set["keys"].as_array().unwrap().len(), 1);
     assert!(ring_verifies(&token, &set["keys"][0]));

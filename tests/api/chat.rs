@@ -6,18 +6,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::finn::{self, FinnStandin, Mode};
-use crate::support::siwe::{Wallet, client_nonce};
+use crate::support::siwe::Wallet;
 use crate::support::{TestApp, spawn_app, temp_file};
-
-async fn token(app: &TestApp, wallet: &Wallet) -> String {
-    let text = wallet.message(&client_nonce()).text();
-    let resp = app.login(&text, &wallet.sign(&text)).await;
-    assert_eq!(resp.status(), 200);
-    resp.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn chat(app: &TestApp, bearer: Option<&str>, body: Value) -> reqwest::Response {
     let mut req = app
@@ -54,7 +44,7 @@ fn header(received: &finn::Received, name: &str) -> Option<String> {
 async fn a_new_session_carries_the_verified_wallet_and_the_request_id() {
     let (app, finn) = setup(&[]).await;
     let wallet = Wallet::new(31);
-    let jwt = token(&app, &wallet).await;
+    let jwt = app.token_for(&wallet).await;
     let resp = chat(&app, Some(&jwt), json!({"prompt": "hello"})).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["x-request-id"], "req-chat-1");
@@ -81,7 +71,7 @@ async fn a_new_session_carries_the_verified_wallet_and_the_request_id() {
 #[tokio::test]
 async fn a_message_to_a_session_returns_finns_body() {
     let (app, finn) = setup(&[]).await;
-    let jwt = token(&app, &Wallet::new(32)).await;
+    let jwt = app.token_for(&Wallet::new(32)).await;
     let resp = chat(
         &app,
         Some(&jwt),
@@ -157,7 +147,7 @@ async fn the_gate_wants_an_allowlisted_credential() {
         header(&got, "x-wallet-address").is_none(),
         "an API key has no wallet, and the client's header is dropped"
     );
-    let jwt = token(&app, &listed).await;
+    let jwt = app.token_for(&listed).await;
     assert_eq!(chat(&app, Some(&jwt), body).await.status(), 200);
     app.stop().await;
 }
@@ -165,7 +155,7 @@ async fn the_gate_wants_an_allowlisted_credential() {
 #[tokio::test]
 async fn finn_error_codes_map_to_the_contract() {
     let (app, finn) = setup(&[]).await;
-    let jwt = token(&app, &Wallet::new(35)).await;
+    let jwt = app.token_for(&Wallet::new(35)).await;
     let cases = [
         (Mode::Code(402, "BUDGET_EXCEEDED"), 402, "usage_limit", None),
         (
@@ -205,7 +195,7 @@ async fn finn_error_codes_map_to_the_contract() {
 #[tokio::test]
 async fn a_slow_finn_is_a_503_within_the_timeout_and_five_failures_open_the_breaker() {
     let (app, finn) = setup(&[]).await;
-    let jwt = token(&app, &Wallet::new(36)).await;
+    let jwt = app.token_for(&Wallet::new(36)).await;
     finn.set_mode("sessions.create", Mode::DelayMs(3000));
     let started = Instant::now();
     let resp = chat(&app, Some(&jwt), json!({"prompt": "x"})).await;
@@ -241,7 +231,7 @@ async fn the_x402_scaffold_annotates_responses_only_when_enabled() {
     for (enabled, expect) in [("false", false), ("true", true)] {
         let (app, _finn) = setup(&[("DIXIE_X402_ENABLED", enabled)]).await;
         let wallet = Wallet::new(37);
-        let jwt = token(&app, &wallet).await;
+        let jwt = app.token_for(&wallet).await;
         let resp = chat(&app, Some(&jwt), json!({"prompt": "x"})).await;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers().contains_key("x-payment-status"), expect);

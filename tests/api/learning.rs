@@ -3,17 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::support::finn::{self, Mode};
-use crate::support::siwe::{Wallet, client_nonce};
-use crate::support::{TestApp, spawn_app, temp_file};
-
-async fn token(app: &TestApp, wallet: &Wallet) -> String {
-    let text = wallet.message(&client_nonce()).text();
-    let resp = app.login(&text, &wallet.sign(&text)).await;
-    resp.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
+use crate::support::siwe::Wallet;
+use crate::support::{spawn_app, temp_file};
 
 #[tokio::test]
 async fn owners_see_their_views_and_nobody_else_does() {
@@ -33,7 +24,7 @@ async fn owners_see_their_views_and_nobody_else_does() {
         ("DIXIE_ALLOWLIST_PATH", keys.to_str().unwrap()),
     ])
     .await;
-    let jwt = token(&app, &owner).await;
+    let jwt = app.token_for(&owner).await;
 
     let insights: Value = app
         .get_bearer("/api/learning/nft-41/insights?limit=5", &jwt)

@@ -50,6 +50,23 @@ impl TestApp {
         .await
     }
 
+    /// Signs `wallet` in with a fresh client-chosen nonce, for this app's domain and chain.
+    pub async fn sign_in(&self, wallet: &siwe::Wallet) -> reqwest::Response {
+        let text = wallet.message(&siwe::client_nonce()).text();
+        self.login(&text, &wallet.sign(&text)).await
+    }
+
+    /// The token of a sign-in that must succeed.
+    pub async fn token_for(&self, wallet: &siwe::Wallet) -> String {
+        let resp = self.sign_in(wallet).await;
+        assert_eq!(resp.status(), 200, "sign-in of {}", wallet.address);
+        let body: serde_json::Value = resp.json().await.expect("JSON login body");
+        body["token"]
+            .as_str()
+            .expect("a token in the login body")
+            .to_owned()
+    }
+
     pub async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))
