@@ -5,11 +5,14 @@
 
 pub mod auth;
 pub mod clock;
+pub mod conviction;
 pub mod error;
 pub mod health;
+pub mod memory;
 pub mod ownership;
 pub mod payment;
 pub mod ports;
 pub mod ratelimit;
 pub mod reputation;
+pub mod schedule;
 pub mod upstream;

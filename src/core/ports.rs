@@ -9,12 +9,14 @@ use std::future::Future;
 use crate::core::auth::allowlist::Allowlist;
 use crate::core::auth::{Claims, Jwk, JwtAlgorithm, NonceUse, TokenError, TokenRequest};
 use crate::core::error::PortError;
+use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{Ownership, UpstreamHealth};
 use crate::core::payment::PaymentVerdict;
 use crate::core::reputation::{
     Derived, RecordOutcome, ReputationAggregate, ReputationEvent, StateCounts, StoreInfo,
     StoredEvent, TaskTypeCohort,
 };
+use crate::core::schedule::{CronRegistration, Execution, Schedule};
 use crate::core::upstream::{CallContext, UpstreamError};
 
 /// Durable reputation state: aggregates, task cohorts and the append-only event history.
@@ -211,6 +213,115 @@ pub trait AgentRuntime: Clone + Send + Sync + 'static {
         ctx: &CallContext,
         session_id: &str,
     ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
+}
+
+/// A dNFT's soul memory as the agent runtime keeps it (Finn `/api/memory/*`).
+///
+/// Contract: as [`AgentRuntime`] for errors, breaker and request id; bodies other than the
+/// projection pass through as JSON values.
+pub trait SoulMemory: Clone + Send + Sync + 'static {
+    /// The dNFT's projection; `Ok(None)` when the runtime holds no memory for it (404).
+    fn projection(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+    ) -> impl Future<Output = Result<Option<MemoryProjection>, UpstreamError>> + Send;
+
+    /// Seals one conversation under `policy`; returns the runtime's answer.
+    fn seal(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+        conversation_id: &str,
+        policy: &SealingPolicy,
+    ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
+
+    /// One page of the dNFT's conversations (the runtime's JSON array).
+    fn history(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+        query: &HistoryQuery,
+    ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
+
+    /// Deletes one conversation.
+    fn delete_conversation(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+        conversation_id: &str,
+    ) -> impl Future<Output = Result<(), UpstreamError>> + Send;
+}
+
+/// The agent runtime's cron (Finn `/api/cron/*`), which fires schedule callbacks.
+///
+/// Contract: as [`AgentRuntime`] for errors, breaker and request id.
+pub trait CronRegistry: Clone + Send + Sync + 'static {
+    /// Registers a cron and returns its id.
+    fn register_cron(
+        &self,
+        ctx: &CallContext,
+        registration: &CronRegistration,
+    ) -> impl Future<Output = Result<String, UpstreamError>> + Send;
+
+    fn cancel_cron(
+        &self,
+        ctx: &CallContext,
+        cron_id: &str,
+    ) -> impl Future<Output = Result<(), UpstreamError>> + Send;
+}
+
+/// How much BGT a wallet stakes (Finn `/api/conviction/{wallet}/staking`).
+///
+/// Contract: `Some(0.0)` when the upstream knows no staking for the wallet (404); `None`, plus
+/// a log line, when the lookup failed — never an error for the caller.
+pub trait StakingLookup: Clone + Send + Sync + 'static {
+    fn bgt_staked(&self, wallet: &str) -> impl Future<Output = Option<f64>> + Send;
+}
+
+/// Durable schedules and their executions (D9).
+///
+/// Contract every adapter meets (checked by the shared contract suite):
+/// - `create` counts the NFT's schedules of every status and the insert in one atomic step:
+///   of concurrent creations, never more than `limit` are stored; over the limit it stores
+///   nothing and answers `Ok(false)`. An existing id is `PortError::Conflict`.
+/// - `list_for_nft` returns the NFT's schedules oldest first.
+/// - `update` applies `change` under a lock on that schedule and stores the result when
+///   `change` returns true; it answers the schedule as stored afterwards (`None`: unknown id).
+/// - `record_fire` does the same with `fire` and appends the execution it returns in the
+///   same step, keeping the newest [`crate::core::schedule::HISTORY_KEPT`].
+/// - `history` returns those executions oldest first.
+pub trait ScheduleStore: Clone + Send + Sync + 'static {
+    fn create(
+        &self,
+        schedule: &Schedule,
+        limit: usize,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    fn get(&self, id: &str) -> impl Future<Output = Result<Option<Schedule>, PortError>> + Send;
+
+    fn list_for_nft(
+        &self,
+        nft_id: &str,
+    ) -> impl Future<Output = Result<Vec<Schedule>, PortError>> + Send;
+
+    fn update<F>(
+        &self,
+        id: &str,
+        change: F,
+    ) -> impl Future<Output = Result<Option<Schedule>, PortError>> + Send
+    where
+        F: FnOnce(&mut Schedule) -> bool + Send;
+
+    fn record_fire<F>(
+        &self,
+        id: &str,
+        fire: F,
+    ) -> impl Future<Output = Result<Option<Execution>, PortError>> + Send
+    where
+        F: FnOnce(&mut Schedule) -> Execution + Send;
+
+    fn history(&self, id: &str) -> impl Future<Output = Result<Vec<Execution>, PortError>> + Send;
 }
 
 /// Reports whether an upstream answers. Used by health; callers may cache the answer.
