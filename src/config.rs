@@ -112,6 +112,16 @@ pub const VARS: &[VarSpec] = &[
         help: "requests per minute per identity, 1..1000000000",
     },
     VarSpec {
+        name: "DIXIE_SCHEDULE_CALLBACK_SECRET",
+        default: "(unset: every schedule callback is refused)",
+        help: "HMAC-SHA256 key Finn signs schedule callbacks with",
+    },
+    VarSpec {
+        name: "DIXIE_CONVICTION_TIER_TTL",
+        default: "300",
+        help: "seconds a wallet's conviction tier is reused, 0..86400 (0 = ask Finn every request)",
+    },
+    VarSpec {
         name: "DIXIE_X402_ENABLED",
         default: "false",
         help: "true | false: x402 payment scaffold headers",
@@ -247,6 +257,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     pub allowlist_path: PathBuf,
     pub rate_limit_rpm: u32,
+    pub schedule_callback_secret: Option<Secret>,
+    pub conviction_tier_ttl: Duration,
     pub x402_enabled: bool,
     pub database: Option<DatabaseConfig>,
     pub shutdown_grace: Duration,
@@ -470,6 +482,9 @@ impl Config {
         );
         let rate_limit_rpm = env.int("DIXIE_RATE_LIMIT_RPM", 100u32, 1, 1_000_000_000)?;
         let x402_enabled = env.flag("DIXIE_X402_ENABLED")?;
+        let schedule_callback_secret = env.get("DIXIE_SCHEDULE_CALLBACK_SECRET").map(Secret);
+        let conviction_tier_ttl =
+            Duration::from_secs(env.int("DIXIE_CONVICTION_TIER_TTL", 300u64, 0, 86_400)?);
 
         let pool_max = env.int("DIXIE_DB_POOL_MAX", 10u32, 1, 100)?;
         let connect_timeout =
@@ -511,6 +526,8 @@ impl Config {
             cors_origins,
             allowlist_path,
             rate_limit_rpm,
+            schedule_callback_secret,
+            conviction_tier_ttl,
             x402_enabled,
             database,
             shutdown_grace,

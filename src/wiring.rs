@@ -1,6 +1,6 @@
 //! Picks the adapters from [`Config`] and serves the app monomorphized over them.
 //!
-//! Each choice — store (memory | postgres) × signer (HS256 | ES256) × payment (off | scaffold) —
+//! Each choice — stores (memory | postgres) × signer (HS256 | ES256) × payment (off | scaffold) —
 //! is one match arm calling the next step with a concrete type, ending in one generic
 //! [`http::serve`] call. No trait object sits between a handler and an adapter.
 
@@ -15,22 +15,22 @@ use crate::adapters::finn::{FinnClient, FinnInitError};
 use crate::adapters::jwt::{
     Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
 };
-use crate::adapters::memory::{MemoryNonceStore, MemoryReputationStore};
+use crate::adapters::memory::{MemoryNonceStore, MemoryReputationStore, MemoryScheduleStore};
 use crate::adapters::payment::{NoopGate, ScaffoldGate};
 use crate::adapters::postgres::{
-    PgPool, PoolSettings, PostgresNonceStore, PostgresReputationStore, migrate,
+    PgPool, PoolSettings, PostgresNonceStore, PostgresReputationStore, PostgresScheduleStore,
+    migrate,
 };
 use crate::config::{Config, ConfigError, DatabaseConfig, JwtKey};
 use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::auth::siwe::SiwePolicy;
 use crate::core::ports::{
-    AgentRuntime, AllowlistStore, NonceStore, OwnershipResolver, PaymentGate, ReputationStore,
-    TokenSigner, UpstreamProbe,
+    AllowlistStore, NonceStore, PaymentGate, ReputationStore, ScheduleStore, TokenSigner,
 };
 use crate::http::{
     self,
-    state::{Adapters, AppState, Parts, Settings, Shared},
+    state::{Adapters, AppState, Parts, Runtime, Settings, Shared},
 };
 
 /// Why the server did not start. `exit_code` is 2 for bad configuration, 1 otherwise.
@@ -155,7 +155,11 @@ pub async fn run_on(
     };
     match database {
         None => {
-            let stores = (MemoryReputationStore::new(), MemoryNonceStore::new());
+            let stores = (
+                MemoryReputationStore::new(),
+                MemoryNonceStore::new(),
+                MemoryScheduleStore::new(),
+            );
             with_stores(launch, finn, stores).await
         }
         Some(db) => {
@@ -165,7 +169,8 @@ pub async fn run_on(
             }
             let stores = (
                 PostgresReputationStore::new(pool.clone()),
-                PostgresNonceStore::new(pool),
+                PostgresNonceStore::new(pool.clone()),
+                PostgresScheduleStore::new(pool),
             );
             with_stores(launch, finn, stores).await
         }
@@ -220,17 +225,18 @@ fn verify_keys(config: &Config) -> Result<VerifyKeys, StartupError> {
     Ok(keys)
 }
 
-async fn with_stores<A, F, O, R, N>(
+async fn with_stores<A, F, O, R, N, K>(
     launch: Launch<A, F>,
     finn: O,
-    stores: (R, N),
+    stores: (R, N, K),
 ) -> Result<(), StartupError>
 where
     A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
-    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
+    O: Runtime,
     R: ReputationStore,
     N: NonceStore,
+    K: ScheduleStore,
 {
     let extra = verify_keys(&launch.config)?;
     match &launch.config.jwt_key {
@@ -260,21 +266,22 @@ where
     }
 }
 
-async fn with_signer<A, F, O, R, N, S>(
+async fn with_signer<A, F, O, R, N, K, S>(
     launch: Launch<A, F>,
     finn: O,
-    stores: (R, N),
+    stores: (R, N, K),
     signer: S,
 ) -> Result<(), StartupError>
 where
     A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
-    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
+    O: Runtime,
     R: ReputationStore,
     N: NonceStore,
+    K: ScheduleStore,
     S: TokenSigner,
 {
-    let (store, nonces) = stores;
+    let (store, nonces, schedules) = stores;
     let allowlist = FileAllowlist::new(&launch.config.allowlist_path);
     if launch.config.x402_enabled {
         let parts = Parts {
@@ -284,6 +291,7 @@ where
             payment: ScaffoldGate,
             nonces,
             allowlist,
+            schedules,
         };
         serve(launch, parts).await
     } else {
@@ -294,6 +302,7 @@ where
             payment: NoopGate,
             nonces,
             allowlist,
+            schedules,
         };
         serve(launch, parts).await
     }
@@ -319,12 +328,14 @@ fn settings(config: &Config) -> Settings {
             &config.cors_origins,
         )),
         rate_limit_rpm: config.rate_limit_rpm,
+        callback_secret: config.schedule_callback_secret.clone(),
+        conviction_ttl: config.conviction_tier_ttl,
     }
 }
 
-async fn serve<A, F, R, S, O, P, N, L>(
+async fn serve<A, F, R, S, O, P, N, L, K>(
     launch: Launch<A, F>,
-    parts: Parts<R, S, O, P, N, L>,
+    parts: Parts<R, S, O, P, N, L, K>,
 ) -> Result<(), StartupError>
 where
     L: AllowlistStore,
@@ -332,9 +343,10 @@ where
     F: Future<Output = ()> + Send + 'static,
     R: ReputationStore,
     S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
+    O: Runtime,
     P: PaymentGate,
     N: NonceStore,
+    K: ScheduleStore,
 {
     let Launch {
         config,
@@ -454,6 +466,7 @@ pub fn openapi_spec(yaml: bool) -> String {
         payment: NoopGate,
         nonces: MemoryNonceStore::new(),
         allowlist: FileAllowlist::new(&defaults.allowlist_path),
+        schedules: MemoryScheduleStore::new(),
     };
     let state = AppState::new(parts, settings(&defaults), Access::Open);
     let service = http::api::service(state);

@@ -12,8 +12,12 @@ use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{CircuitState, Ownership, UpstreamHealth};
-use crate::core::ports::{AgentRuntime, OwnershipResolver, UpstreamProbe};
+use crate::core::ports::{
+    AgentRuntime, CronRegistry, OwnershipResolver, SoulMemory, StakingLookup, UpstreamProbe,
+};
+use crate::core::schedule::CronRegistration;
 use crate::core::upstream::{
     Admission, Breaker, BreakerPolicy, CallContext, Transition, UpstreamError, map_finn_error,
 };
@@ -52,6 +56,38 @@ impl CallError {
                 };
                 map_finn_error(status, field("code"), field("message"))
             }
+        }
+    }
+}
+
+/// One request to Finn.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    method: &'a Method,
+    segments: &'a [&'a str],
+    query: &'a [(&'a str, &'a str)],
+    body: Option<&'a Value>,
+    ctx: Option<&'a CallContext>,
+    /// Send the caller's wallet and memory context (session calls).
+    as_caller: bool,
+}
+
+impl<'a> Call<'a> {
+    fn get(segments: &'a [&'a str]) -> Self {
+        Call {
+            method: &Method::GET,
+            segments,
+            query: &[],
+            body: None,
+            ctx: None,
+            as_caller: false,
+        }
+    }
+
+    fn with(self, ctx: &'a CallContext) -> Self {
+        Call {
+            ctx: Some(ctx),
+            ..self
         }
     }
 }
@@ -184,21 +220,13 @@ impl FinnClient {
 
     /// One call through the breaker. `answered(status)` says which non-2xx statuses are
     /// answers rather than failures.
-    async fn call(
-        &self,
-        method: Method,
-        segments: &[&str],
-        body: Option<&Value>,
-        ctx: Option<&CallContext>,
-        forward_wallet: bool,
-        answered: fn(u16) -> bool,
-    ) -> Result<Value, CallError> {
+    async fn call(&self, call: Call<'_>, answered: fn(u16) -> bool) -> Result<Value, CallError> {
         let (admission, transition) = self.with_breaker_state(|b, now| b.admit(now));
         self.log_transition(transition);
         if admission == Admission::Refuse {
             return Err(CallError::Open);
         }
-        let result = self.send(method, segments, body, ctx, forward_wallet).await;
+        let result = self.send(call).await;
         let failed = match &result {
             Ok(_) => false,
             Err(CallError::Status { status, .. }) => !answered(*status),
@@ -215,26 +243,27 @@ impl FinnClient {
         result
     }
 
-    async fn send(
-        &self,
-        method: Method,
-        segments: &[&str],
-        body: Option<&Value>,
-        ctx: Option<&CallContext>,
-        forward_wallet: bool,
-    ) -> Result<Value, CallError> {
-        let url = self.url(segments);
+    async fn send(&self, call: Call<'_>) -> Result<Value, CallError> {
+        let mut url = self.url(call.segments);
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(call.query);
+        }
         let mut req = self
             .http
-            .request(method, url.clone())
+            .request(call.method.clone(), url.clone())
             .header("content-type", "application/json");
-        if let Some(ctx) = ctx {
+        if let Some(ctx) = call.ctx {
             req = req.header("x-request-id", &ctx.request_id);
-            if forward_wallet && let Some(wallet) = &ctx.wallet {
-                req = req.header("x-wallet-address", wallet);
+            if call.as_caller {
+                if let Some(wallet) = &ctx.wallet {
+                    req = req.header("x-wallet-address", wallet);
+                }
+                if let Some(memory) = &ctx.memory_context {
+                    req = req.header("x-memory-context", memory);
+                }
             }
         }
-        if let Some(body) = body {
+        if let Some(body) = call.body {
             let bytes = serde_json::to_vec(body).map_err(|e| CallError::Body(e.to_string()))?;
             let (req_hash, key) = idempotency_headers(url.path(), &bytes);
             req = req
@@ -266,10 +295,7 @@ impl FinnClient {
         what: &'static str,
     ) -> Option<T> {
         let not_found = |s: u16| s == 404;
-        match self
-            .call(Method::GET, segments, None, None, false, not_found)
-            .await
-        {
+        match self.call(Call::get(segments), not_found).await {
             Ok(value) => match serde_json::from_value(value) {
                 Ok(body) => Some(body),
                 Err(e) => {
@@ -285,27 +311,43 @@ impl FinnClient {
         }
     }
 
+    /// A call on behalf of a client: a 4xx is Finn's answer, mapped per §6.2.
+    async fn client_call(&self, call: Call<'_>) -> Result<Value, UpstreamError> {
+        let client_error = |s: u16| (400..500).contains(&s);
+        self.call(call, client_error).await.map_err(|err| {
+            let request_id = call.ctx.map_or("", |c| c.request_id.as_str());
+            tracing::warn!(event = "finn_call_failed", request_id, detail = %err);
+            err.into_upstream()
+        })
+    }
+
     async fn session_call(
         &self,
         method: Method,
         segments: &[&str],
         body: Option<&Value>,
         ctx: &CallContext,
-        forward_wallet: bool,
+        as_caller: bool,
     ) -> Result<Value, UpstreamError> {
-        let client_error = |s: u16| (400..500).contains(&s);
-        self.call(
-            method,
+        self.client_call(Call {
+            method: &method,
             segments,
+            query: &[],
             body,
-            Some(ctx),
-            forward_wallet,
-            client_error,
-        )
+            ctx: Some(ctx),
+            as_caller,
+        })
         .await
-        .map_err(|err| {
-            tracing::warn!(event = "finn_call_failed", request_id = %ctx.request_id, detail = %err);
-            err.into_upstream()
+    }
+
+    /// A Finn answer that must have the shape `T`; anything else is unavailability.
+    fn shaped<T: serde::de::DeserializeOwned>(
+        value: Value,
+        ctx: &CallContext,
+    ) -> Result<T, UpstreamError> {
+        serde_json::from_value(value).map_err(|e| {
+            tracing::warn!(event = "finn_call_failed", request_id = %ctx.request_id, detail = %e);
+            UpstreamError::Unavailable
         })
     }
 }
@@ -342,12 +384,7 @@ impl AgentRuntime for FinnClient {
         let value = self
             .session_call(Method::POST, &["api", "sessions"], Some(&body), ctx, true)
             .await?;
-        serde_json::from_value::<SessionStarted>(value)
-            .map(|s| s.session_id)
-            .map_err(|e| {
-                tracing::warn!(event = "finn_call_failed", request_id = %ctx.request_id, detail = %e);
-                UpstreamError::Unavailable
-            })
+        Self::shaped::<SessionStarted>(value, ctx).map(|s| s.session_id)
     }
 
     async fn send_message(
@@ -388,10 +425,156 @@ impl AgentRuntime for FinnClient {
     }
 }
 
+impl SoulMemory for FinnClient {
+    async fn projection(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+    ) -> Result<Option<MemoryProjection>, UpstreamError> {
+        let segments = ["api", "memory", nft_id, "projection"];
+        match self.client_call(Call::get(&segments).with(ctx)).await {
+            Ok(value) => Self::shaped(value, ctx).map(Some),
+            Err(UpstreamError::Answered { status: 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn seal(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+        conversation_id: &str,
+        policy: &SealingPolicy,
+    ) -> Result<Value, UpstreamError> {
+        let body = serde_json::json!({"conversationId": conversation_id, "sealingPolicy": policy});
+        self.session_call(
+            Method::POST,
+            &["api", "memory", nft_id, "seal"],
+            Some(&body),
+            ctx,
+            false,
+        )
+        .await
+    }
+
+    async fn history(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+        query: &HistoryQuery,
+    ) -> Result<Value, UpstreamError> {
+        let limit = query.limit.to_string();
+        let include = if query.include_sealed {
+            "true"
+        } else {
+            "false"
+        };
+        let mut params = vec![("limit", limit.as_str()), ("includeSealed", include)];
+        if let Some(cursor) = &query.cursor {
+            params.push(("cursor", cursor));
+        }
+        let segments = ["api", "memory", nft_id, "history"];
+        self.client_call(Call {
+            query: &params,
+            ..Call::get(&segments).with(ctx)
+        })
+        .await
+    }
+
+    async fn delete_conversation(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+        conversation_id: &str,
+    ) -> Result<(), UpstreamError> {
+        self.session_call(
+            Method::DELETE,
+            &["api", "memory", nft_id, conversation_id],
+            None,
+            ctx,
+            false,
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CronRegistered {
+    cron_id: String,
+}
+
+impl CronRegistry for FinnClient {
+    async fn register_cron(
+        &self,
+        ctx: &CallContext,
+        registration: &CronRegistration,
+    ) -> Result<String, UpstreamError> {
+        let body = serde_json::to_value(registration).map_err(|e| {
+            tracing::error!(event = "finn_call_failed", detail = %e);
+            UpstreamError::Unavailable
+        })?;
+        let value = self
+            .session_call(
+                Method::POST,
+                &["api", "cron", "register"],
+                Some(&body),
+                ctx,
+                false,
+            )
+            .await?;
+        Self::shaped::<CronRegistered>(value, ctx).map(|r| r.cron_id)
+    }
+
+    async fn cancel_cron(&self, ctx: &CallContext, cron_id: &str) -> Result<(), UpstreamError> {
+        self.session_call(Method::DELETE, &["api", "cron", cron_id], None, ctx, false)
+            .await
+            .map(|_| ())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StakingBody {
+    bgt_staked: Value,
+}
+
+impl StakingLookup for FinnClient {
+    async fn bgt_staked(&self, wallet: &str) -> Option<f64> {
+        let segments = ["api", "conviction", wallet, "staking"];
+        match self.call(Call::get(&segments), |s| s == 404).await {
+            Ok(value) => {
+                let staked = serde_json::from_value::<StakingBody>(value)
+                    .ok()
+                    .and_then(|b| match b.bgt_staked {
+                        Value::Number(n) => n.as_f64(),
+                        Value::String(s) => s.parse::<f64>().ok(),
+                        _ => None,
+                    })
+                    .filter(|b| b.is_finite() && *b >= 0.0);
+                if staked.is_none() {
+                    tracing::warn!(
+                        event = "finn_lookup_failed",
+                        lookup = "staking",
+                        detail = "bgtStaked is not a number"
+                    );
+                }
+                staked
+            }
+            Err(CallError::Status { status: 404, .. }) => Some(0.0),
+            Err(err) => {
+                tracing::warn!(event = "finn_lookup_failed", lookup = "staking", detail = %err);
+                None
+            }
+        }
+    }
+}
+
 impl UpstreamProbe for FinnClient {
     async fn probe_upstream(&self) -> UpstreamHealth {
         let start = Instant::now();
-        let result = self.send(Method::GET, &["health"], None, None, false).await;
+        let result = self.send(Call::get(&["health"])).await;
         let latency_ms = start.elapsed().as_millis() as u64;
         if let Err(err) = &result {
             tracing::warn!(event = "finn_health_failed", detail = %err);

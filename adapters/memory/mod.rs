@@ -2,6 +2,8 @@
 
 mod nonces;
 mod reputation;
+mod schedules;
 
 pub use nonces::MemoryNonceStore;
 pub use reputation::MemoryReputationStore;
+pub use schedules::MemoryScheduleStore;

@@ -4,10 +4,12 @@
 pub mod migrate;
 mod nonces;
 mod pool;
+mod schedules;
 mod schema;
 mod store;
 pub mod tls;
 
 pub use nonces::PostgresNonceStore;
 pub use pool::{PgPool, PoolSettings};
+pub use schedules::PostgresScheduleStore;
 pub use store::PostgresReputationStore;

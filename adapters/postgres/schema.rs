@@ -41,3 +41,23 @@ diesel::table! {
         expires_at -> Int8,
     }
 }
+
+diesel::table! {
+    schedule_entries (id) {
+        id -> Text,
+        nft_id -> Text,
+        seq -> BigInt,
+        schedule -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    schedule_executions (seq) {
+        seq -> BigInt,
+        schedule_id -> Text,
+        execution -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}

@@ -204,10 +204,7 @@ mod tests {
 
     #[test]
     fn capabilities_accumulate_and_pools_group_tiers() {
-        assert_eq!(
-            Tier::Observer.capabilities(),
-            ["chat", "personality_view"]
-        );
+        assert_eq!(Tier::Observer.capabilities(), ["chat", "personality_view"]);
         assert_eq!(Tier::Builder.capabilities().len(), 6);
         assert!(Tier::Sovereign.capabilities().contains(&"autonomous_mode"));
         assert!(!Tier::Architect.capabilities().contains(&"autonomous_mode"));

@@ -104,7 +104,10 @@ pub fn evaluate_access(
     policy: &Value,
     now: i64,
 ) -> Result<Grant, &'static str> {
-    if holders.owner.is_some_and(|owner| same_wallet(owner, wallet)) {
+    if holders
+        .owner
+        .is_some_and(|owner| same_wallet(owner, wallet))
+    {
         return Ok(Grant::Owner);
     }
     if holders.delegates.iter().any(|d| same_wallet(d, wallet)) {
@@ -314,7 +317,10 @@ mod tests {
             Ok(Grant::Policy)
         );
         assert_eq!(
-            case(MemoryOp::Read, json!({"type": "role_based", "roles": ["x"]})),
+            case(
+                MemoryOp::Read,
+                json!({"type": "role_based", "roles": ["x"]})
+            ),
             Err("role_based_no_roles_provided")
         );
         assert_eq!(

@@ -107,7 +107,10 @@ pub fn parse_expression(text: &str) -> Option<ParsedSchedule> {
             if h > 23 || m > 59 {
                 return None;
             }
-            done(format!("{m} {h} * * *"), format!("Every day at {h:02}:{m:02}"))
+            done(
+                format!("{m} {h} * * *"),
+                format!("Every day at {h:02}:{m:02}"),
+            )
         }
         _ => None,
     }
@@ -418,13 +421,19 @@ mod tests {
     #[test]
     fn schedules_activate_fire_complete_and_cancel() {
         let mut s = schedule(Some(2));
-        assert_eq!((s.status, s.name.as_str()), (ScheduleStatus::Pending, "every morning"));
+        assert_eq!(
+            (s.status, s.name.as_str()),
+            (ScheduleStatus::Pending, "every morning")
+        );
         assert!(s.activate("cron-1", "t2"));
         assert!(!s.activate("cron-2", "t3"), "only pending activates");
         assert_eq!(s.finn_cron_id.as_deref(), Some("cron-1"));
         assert_eq!(s.fire("t4", None).status, ExecutionStatus::Success);
         assert_eq!(s.status, ScheduleStatus::Active);
-        assert_eq!(s.fire("t5", Some("m".into())).status, ExecutionStatus::Success);
+        assert_eq!(
+            s.fire("t5", Some("m".into())).status,
+            ExecutionStatus::Success
+        );
         assert_eq!((s.status, s.fire_count), (ScheduleStatus::Completed, 2));
         assert_eq!(s.fire("t6", None).status, ExecutionStatus::Skipped);
         assert_eq!(s.fire_count, 2);
@@ -449,10 +458,16 @@ mod tests {
         let ts = now.to_string();
         let sig = callback_signature(b"secret", "sched-1", &ts);
         assert_eq!(sig.len(), 64);
-        assert_eq!(verify_callback(b"secret", "sched-1", &ts, &sig, now), Ok(()));
+        assert_eq!(
+            verify_callback(b"secret", "sched-1", &ts, &sig, now),
+            Ok(())
+        );
         let ms = format!("{}000", now + 299);
         let sig_ms = callback_signature(b"secret", "sched-1", &ms);
-        assert_eq!(verify_callback(b"secret", "sched-1", &ms, &sig_ms, now), Ok(()));
+        assert_eq!(
+            verify_callback(b"secret", "sched-1", &ms, &sig_ms, now),
+            Ok(())
+        );
         assert_eq!(
             verify_callback(b"", "sched-1", &ts, &sig, now),
             Err(CallbackError::NoSecret)

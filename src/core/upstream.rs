@@ -11,6 +11,8 @@ use crate::core::ownership::CircuitState;
 pub struct CallContext {
     pub request_id: String,
     pub wallet: Option<String>,
+    /// The memory context for a chat (D10), sent as `x-memory-context`.
+    pub memory_context: Option<String>,
 }
 
 /// A failed upstream call as the client will see it.

@@ -2,6 +2,7 @@
 //! error mapping, and [`serve`].
 
 pub mod api;
+pub mod conviction;
 pub mod error;
 pub mod middleware;
 pub mod payload;

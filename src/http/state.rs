@@ -9,37 +9,51 @@ use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::ownership::UpstreamHealth;
 use crate::core::ports::{
-    AgentRuntime, AllowlistStore, NonceStore, OwnershipResolver, PaymentGate, ReputationStore,
-    TokenSigner, UpstreamProbe,
+    AgentRuntime, AllowlistStore, CronRegistry, NonceStore, OwnershipResolver, PaymentGate,
+    ReputationStore, ScheduleStore, SoulMemory, StakingLookup, TokenSigner, UpstreamProbe,
 };
 use crate::core::ratelimit::RateLimiter;
 use crate::http::api::auth::JwksDocument;
 use crate::http::api::health::HealthResponse;
+use crate::http::conviction::ConvictionCache;
 use crate::http::middleware::CorsOrigins;
 use crate::http::payload::PreEncoded;
+
+/// Every port the agent runtime (Finn) serves, as one bound.
+pub trait Runtime:
+    OwnershipResolver + UpstreamProbe + AgentRuntime + SoulMemory + CronRegistry + StakingLookup
+{
+}
+
+impl<T> Runtime for T where
+    T: OwnershipResolver + UpstreamProbe + AgentRuntime + SoulMemory + CronRegistry + StakingLookup
+{
+}
 
 /// The adapter types one server runs with. Wiring picks one combination at startup; every
 /// handler is generic over `A: Adapters` and so monomorphized over concrete adapters.
 pub trait Adapters: Send + Sync + 'static {
     type Store: ReputationStore;
     type Signer: TokenSigner;
-    type Finn: OwnershipResolver + UpstreamProbe + AgentRuntime;
+    type Finn: Runtime;
     type Payment: PaymentGate;
     type Nonces: NonceStore;
     type Allowlist: AllowlistStore;
+    type Schedules: ScheduleStore;
 }
 
-/// The combination `(R, S, O, P, N, L)` as an [`Adapters`] type.
-pub struct Wired<R, S, O, P, N, L>(PhantomData<(R, S, O, P, N, L)>);
+/// The combination `(R, S, O, P, N, L, K)` as an [`Adapters`] type.
+pub struct Wired<R, S, O, P, N, L, K>(PhantomData<(R, S, O, P, N, L, K)>);
 
-impl<R, S, O, P, N, L> Adapters for Wired<R, S, O, P, N, L>
+impl<R, S, O, P, N, L, K> Adapters for Wired<R, S, O, P, N, L, K>
 where
     R: ReputationStore,
     S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
+    O: Runtime,
     P: PaymentGate,
     N: NonceStore,
     L: AllowlistStore,
+    K: ScheduleStore,
 {
     type Store = R;
     type Signer = S;
@@ -47,6 +61,7 @@ where
     type Payment = P;
     type Nonces = N;
     type Allowlist = L;
+    type Schedules = K;
 }
 
 /// Plain configuration the handlers read.
@@ -57,6 +72,10 @@ pub struct Settings {
     pub cors: Arc<CorsOrigins>,
     /// Requests per minute per identity.
     pub rate_limit_rpm: u32,
+    /// HMAC key of schedule callbacks; without one every callback is refused.
+    pub callback_secret: Option<Secret>,
+    /// How long a resolved conviction tier is reused (zero: never).
+    pub conviction_ttl: Duration,
 }
 
 /// Identities the rate limiter tracks at most.
@@ -70,6 +89,7 @@ pub struct AppState<A: Adapters> {
     pub payment: A::Payment,
     pub nonces: A::Nonces,
     pub allowlist: A::Allowlist,
+    pub schedules: A::Schedules,
     pub settings: Settings,
     /// The allowlist in force; replaced whole when the admin API or the file changes it.
     access: RwLock<Arc<Access>>,
@@ -80,18 +100,20 @@ pub struct AppState<A: Adapters> {
     /// The JWKS body and its ETag, computed once (keys do not change while the process runs).
     pub(crate) jwks: JwksDocument,
     pub(crate) rate_limiter: Mutex<RateLimiter>,
+    pub(crate) convictions: ConvictionCache,
 }
 
 pub type Shared<A> = Arc<AppState<A>>;
 
 /// The adapters of one server, by value.
-pub struct Parts<R, S, O, P, N, L> {
+pub struct Parts<R, S, O, P, N, L, K> {
     pub store: R,
     pub signer: S,
     pub finn: O,
     pub payment: P,
     pub nonces: N,
     pub allowlist: L,
+    pub schedules: K,
 }
 
 impl<A: Adapters> AppState<A> {
@@ -112,22 +134,24 @@ impl<A: Adapters> AppState<A> {
     }
 }
 
-impl<R, S, O, P, N, L> AppState<Wired<R, S, O, P, N, L>>
+impl<R, S, O, P, N, L, K> AppState<Wired<R, S, O, P, N, L, K>>
 where
     R: ReputationStore,
     S: TokenSigner,
-    O: OwnershipResolver + UpstreamProbe + AgentRuntime,
+    O: Runtime,
     P: PaymentGate,
     N: NonceStore,
     L: AllowlistStore,
+    K: ScheduleStore,
 {
     pub fn new(
-        parts: Parts<R, S, O, P, N, L>,
+        parts: Parts<R, S, O, P, N, L, K>,
         settings: Settings,
         access: Access,
-    ) -> Shared<Wired<R, S, O, P, N, L>> {
+    ) -> Shared<Wired<R, S, O, P, N, L, K>> {
         let jwks = JwksDocument::new(parts.signer.jwks());
         let rate_limiter = Mutex::new(RateLimiter::new(settings.rate_limit_rpm, RATE_LIMIT_KEYS));
+        let convictions = ConvictionCache::new(settings.conviction_ttl);
         Arc::new(AppState {
             store: parts.store,
             signer: parts.signer,
@@ -135,6 +159,7 @@ where
             payment: parts.payment,
             nonces: parts.nonces,
             allowlist: parts.allowlist,
+            schedules: parts.schedules,
             settings,
             access: RwLock::new(Arc::new(access)),
             allowlist_edits: tokio::sync::Mutex::new(()),
@@ -142,6 +167,7 @@ where
             health: HealthCache::default(),
             jwks,
             rate_limiter,
+            convictions,
         })
     }
 }

@@ -44,6 +44,7 @@ fn context(caller: &Caller, request_id: &RequestId) -> CallContext {
     CallContext {
         request_id: request_id.as_str().to_owned(),
         wallet: caller.wallet().map(str::to_owned),
+        memory_context: None,
     }
 }
 
