@@ -367,6 +367,12 @@ where
         x402 = config.x402_enabled,
         "dixie-bff listening"
     );
+    if config.schedule_callback_secret.is_none() {
+        tracing::warn!(
+            event = "schedule_callbacks_disabled",
+            "DIXIE_SCHEDULE_CALLBACK_SECRET is unset: every schedule callback is refused"
+        );
+    }
     let access = access_from(parts.allowlist.load().await, &config.allowlist_path);
     let state = AppState::new(parts, settings(&config), access);
     let watcher = tokio::spawn(watch_allowlist(state.clone()));

@@ -262,3 +262,122 @@ impl poem_openapi::ApiResponse for UpstreamFailure {
         ErrorBody::register(registry);
     }
 }
+
+/// A failure of a route that combines its own checks with upstream calls (memory, schedule):
+/// a local error, Finn's mapped error (§6.2), a conviction denial (§2.2) or a store failure.
+#[derive(Debug)]
+pub enum RouteError {
+    Local(StatusCode, ErrorBody),
+    Upstream(crate::core::upstream::UpstreamError),
+    Denied(Box<crate::core::conviction::ConvictionDenial>),
+    Port(PortError),
+}
+
+impl RouteError {
+    pub fn bad_request(error: &str, message: impl Into<String>) -> Self {
+        RouteError::Local(StatusCode::BAD_REQUEST, ErrorBody::new(error, message))
+    }
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        RouteError::Local(
+            StatusCode::UNAUTHORIZED,
+            ErrorBody::new("unauthorized", message),
+        )
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        RouteError::Local(StatusCode::FORBIDDEN, ErrorBody::new("forbidden", message))
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        RouteError::Local(StatusCode::NOT_FOUND, ErrorBody::new("not_found", message))
+    }
+}
+
+impl From<crate::core::upstream::UpstreamError> for RouteError {
+    fn from(err: crate::core::upstream::UpstreamError) -> Self {
+        RouteError::Upstream(err)
+    }
+}
+
+impl From<PortError> for RouteError {
+    fn from(err: PortError) -> Self {
+        RouteError::Port(err)
+    }
+}
+
+impl poem::IntoResponse for RouteError {
+    fn into_response(self) -> Response {
+        match self {
+            RouteError::Local(status, body) => json_error(status, &body),
+            RouteError::Upstream(err) => UpstreamFailure(err).into_response(),
+            RouteError::Denied(denial) => Response::builder()
+                .status(StatusCode::FORBIDDEN)
+                .content_type("application/json; charset=utf-8")
+                .body(serde_json::to_vec(&denial).unwrap_or_default()),
+            RouteError::Port(err) => {
+                let (status, body) = ErrorBody::from_port(&err);
+                json_error(status, &body)
+            }
+        }
+    }
+}
+
+impl From<RouteError> for poem::Error {
+    fn from(err: RouteError) -> Self {
+        poem::Error::from_response(poem::IntoResponse::into_response(err))
+    }
+}
+
+impl poem_openapi::ApiResponse for RouteError {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses};
+        use poem_openapi::types::Type;
+        let rows: [(u16, &'static str); 9] = [
+            (
+                400,
+                "Invalid body or parameter (`invalid_request`, or the route's own code: `invalid_sealing_policy`, `parse_error`, `limit_exceeded`)",
+            ),
+            (
+                401,
+                "No credentials, no wallet, or a bad callback signature (`unauthorized`)",
+            ),
+            (402, "Finn: usage limit reached (`usage_limit`)"),
+            (
+                403,
+                "Not allowlisted, not the dNFT's owner, access denied, or a conviction tier too low (`forbidden`; a tier denial adds `actual_tier`, `required_tier`, `denial_codes`, `evaluation_gap`)",
+            ),
+            (404, "No such memory or schedule (`not_found`)"),
+            (
+                429,
+                "Too many requests (`rate_limited`, with `retry_after` seconds)",
+            ),
+            (
+                500,
+                "Unexpected failure (`internal_error`; detail only in the log)",
+            ),
+            (502, "Finn: provider unavailable (`service_unavailable`)"),
+            (
+                503,
+                "Finn unreachable or timed out (`upstream_error`), breaker open (`circuit_open`), or the store is down (`service_unavailable`); any other Finn error status is passed through as `upstream_error`",
+            ),
+        ];
+        MetaResponses {
+            responses: rows
+                .into_iter()
+                .map(|(status, description)| MetaResponse {
+                    description,
+                    status: Some(status),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: ErrorBody::schema_ref(),
+                    }],
+                    headers: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        use poem_openapi::types::Type;
+        ErrorBody::register(registry);
+    }
+}

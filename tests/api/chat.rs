@@ -207,8 +207,11 @@ async fn a_slow_finn_is_a_503_within_the_timeout_and_five_failures_open_the_brea
         json!({"error": "upstream_error", "message": "Backend service unavailable"})
     );
 
+    // Finn fails as a whole: each chat now costs two failures (the memory-context lookup and
+    // the session), so after the timeout above two more chats reach five.
     finn.set_mode("sessions.create", Mode::Status(500));
-    for _ in 0..4 {
+    finn.set_mode("nft", Mode::Status(500));
+    for _ in 0..2 {
         assert_eq!(
             chat(&app, Some(&jwt), json!({"prompt": "x"}))
                 .await
@@ -241,4 +244,85 @@ async fn the_x402_scaffold_annotates_responses_only_when_enabled() {
         }
         app.stop().await;
     }
+}
+
+#[tokio::test]
+async fn a_dnft_holder_chats_with_memory_context_and_tier_headers() {
+    let (app, finn) = setup(&[]).await;
+    let holder = Wallet::new(38);
+    finn.add_owner(&holder.address, "nft-38", &[]);
+    finn.set_projection("nft-38", json!({"type": "none"}), "likes café ☕");
+    finn.set_stake(&holder.address, 1500.0);
+    let jwt = app.token_for(&holder).await;
+
+    let resp = chat(&app, Some(&jwt), json!({"prompt": "hi"})).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-conviction-tier"], "architect");
+    assert_eq!(resp.headers()["x-model-pool"], "pool_premium");
+    let got = finn.received("sessions.create").unwrap();
+    let context: Value = serde_json::from_str(&header(&got, "x-memory-context").unwrap()).unwrap();
+    assert_eq!(
+        context,
+        json!({
+            "nftId": "nft-38",
+            "ownerWallet": holder.address,
+            "memorySummary": "likes café ☕",
+            "recentTopics": ["rust", "cron"],
+            "unresolvedQuestions": ["what next?"],
+            "personalityHints": {"formality": 0.25, "technicality": 0.75, "verbosity": 0.5,
+                                 "updatedAt": "2026-11-19T00:00:00.000Z"},
+            "tokenBudget": 500
+        })
+    );
+    let staking_calls = finn.calls("staking");
+    assert_eq!(staking_calls, 1);
+
+    // Without a dNFT there is no context; the tier is cached, Finn is not asked again.
+    let other = Wallet::new(39);
+    let jwt_other = app.token_for(&other).await;
+    let resp = chat(&app, Some(&jwt_other), json!({"prompt": "hi"})).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-conviction-tier"], "observer");
+    assert_eq!(resp.headers()["x-model-pool"], "pool_observer");
+    let got = finn.received("sessions.create").unwrap();
+    assert!(got.headers.get("x-memory-context").is_none());
+    chat(&app, Some(&jwt), json!({"prompt": "again"})).await;
+    assert_eq!(
+        finn.calls("staking"),
+        staking_calls + 1,
+        "one lookup per wallet"
+    );
+
+    // A failing projection never fails the chat.
+    finn.set_mode("memory.projection", Mode::Status(500));
+    let resp = chat(&app, Some(&jwt), json!({"prompt": "still"})).await;
+    assert_eq!(resp.status(), 200);
+    assert!(
+        finn.received("sessions.create")
+            .unwrap()
+            .headers
+            .get("x-memory-context")
+            .is_none()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_staking_lookup_falls_back_by_allowlist() {
+    let listed = Wallet::new(46);
+    let keys = temp_file(
+        "allowlist-conviction.json",
+        &json!({"version": 1, "wallets": [listed.address], "apiKeys": ["dxk_conviction"],
+                "updated_at": "2026-11-22T00:00:00Z"})
+        .to_string(),
+    );
+    let (app, finn) = setup(&[("DIXIE_ALLOWLIST_PATH", keys.to_str().unwrap())]).await;
+    finn.set_mode("staking", Mode::Status(503));
+    let jwt = app.token_for(&listed).await;
+    let resp = chat(&app, Some(&jwt), json!({"prompt": "x"})).await;
+    assert_eq!(resp.headers()["x-conviction-tier"], "architect");
+    let resp = chat(&app, Some("dxk_conviction"), json!({"prompt": "x"})).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-conviction-tier"], "observer");
+    app.stop().await;
 }

@@ -11,6 +11,7 @@ mod errors;
 mod finn_adapter;
 mod health;
 mod learning;
+mod memory;
 mod openapi;
 mod pipeline;
 mod purity;

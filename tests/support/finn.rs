@@ -43,6 +43,10 @@ pub struct StandinState {
     owners: Mutex<HashMap<String, Owned>>,
     calls: Mutex<HashMap<&'static str, u64>>,
     received: Mutex<HashMap<&'static str, Received>>,
+    /// BGT staked, keyed by lowercase wallet (unknown wallets: 404)
+    stakes: Mutex<HashMap<String, f64>>,
+    /// Memory projections by nftId (unknown: 404)
+    projections: Mutex<HashMap<String, serde_json::Value>>,
 }
 
 impl StandinState {
@@ -94,6 +98,51 @@ impl FinnStandin {
     /// Headers and body of the last call to `endpoint`.
     pub fn received(&self, endpoint: &'static str) -> Option<Received> {
         self.state.received.lock().unwrap().get(endpoint).cloned()
+    }
+
+    pub fn set_stake(&self, wallet: &str, bgt: f64) {
+        self.state
+            .stakes
+            .lock()
+            .unwrap()
+            .insert(wallet.to_lowercase(), bgt);
+    }
+
+    /// Stores a projection for `nft_id` with the given access policy type and summary.
+    pub fn set_projection(&self, nft_id: &str, policy: serde_json::Value, summary: &str) {
+        self.state.projections.lock().unwrap().insert(
+            nft_id.to_owned(),
+            json!({
+                "nftId": nft_id,
+                "activeContext": {
+                    "summary": summary,
+                    "recentTopics": ["rust", "cron"],
+                    "unresolvedQuestions": ["what next?"],
+                    "interactionCount": 7,
+                    "lastInteraction": "2026-11-20T10:00:00.000Z"
+                },
+                "conversationCount": 4,
+                "sealedConversationCount": 1,
+                "lastInteraction": "2026-11-20T10:00:00.000Z",
+                "accessPolicy": policy,
+                "personalityDrift": {
+                    "formality": 0.25, "technicality": 0.75, "verbosity": 0.5,
+                    "updatedAt": "2026-11-19T00:00:00.000Z"
+                },
+                "topicClusters": [],
+                "updatedAt": "2026-11-20T10:00:00.000Z"
+            }),
+        );
+    }
+
+    /// Makes `delegate`'s lookups answer `owner`'s dNFT (owner and delegates as `owner`'s).
+    pub fn add_delegate(&self, delegate: &str, owner: &str) {
+        let mut owners = self.state.owners.lock().unwrap();
+        let owned = owners
+            .get(&owner.to_lowercase())
+            .cloned()
+            .expect("owner added first");
+        owners.insert(delegate.to_lowercase(), owned);
     }
 
     pub fn add_owner(&self, wallet: &str, nft_id: &str, delegates: &[&str]) {
@@ -231,6 +280,111 @@ async fn session_get(
     Json(json!({ "sessionId": id, "messages": [] })).into_response()
 }
 
+#[handler]
+async fn staking(state: Data<&Arc<StandinState>>, Path(wallet): Path<String>) -> Response {
+    if let Some(r) = apply(state.mode("staking")).await {
+        return r;
+    }
+    match state.stakes.lock().unwrap().get(&wallet.to_lowercase()) {
+        Some(bgt) => Json(json!({ "wallet": wallet, "bgtStaked": bgt })).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"code": "NOT_FOUND"}))).into_response(),
+    }
+}
+
+#[handler]
+async fn projection(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(nft_id): Path<String>,
+) -> Response {
+    state.record("memory.projection", req.headers(), b"");
+    if let Some(r) = apply(state.mode("memory.projection")).await {
+        return r;
+    }
+    match state.projections.lock().unwrap().get(&nft_id) {
+        Some(p) => Json(p.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"code": "NOT_FOUND"}))).into_response(),
+    }
+}
+
+#[handler]
+async fn seal(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    body: poem::web::Json<serde_json::Value>,
+) -> Response {
+    state.record("memory.seal", req.headers(), body.0.to_string().as_bytes());
+    if let Some(r) = apply(state.mode("memory.seal")).await {
+        return r;
+    }
+    let n = state.calls.lock().unwrap()["memory.seal"];
+    Json(json!({
+        "sealed": true,
+        "conversationId": body.0["conversationId"],
+        "expiresAt": "2026-12-01T00:00:00.000Z",
+        "eventId": format!("evt-{n}"),
+    }))
+    .into_response()
+}
+
+#[handler]
+async fn history(state: Data<&Arc<StandinState>>, req: &poem::Request) -> Response {
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    state.record("memory.history", req.headers(), query.as_bytes());
+    if let Some(r) = apply(state.mode("memory.history")).await {
+        return r;
+    }
+    Json(json!([
+        {"conversationId": "conv-1", "title": "first", "messageCount": 3, "sealed": false,
+         "lastMessageAt": "2026-11-20T10:00:00.000Z"}
+    ]))
+    .into_response()
+}
+
+#[handler]
+async fn delete_conversation(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path((_nft, conversation)): Path<(String, String)>,
+) -> Response {
+    state.record("memory.delete", req.headers(), conversation.as_bytes());
+    if let Some(r) = apply(state.mode("memory.delete")).await {
+        return r;
+    }
+    Json(json!({ "deleted": true })).into_response()
+}
+
+#[handler]
+async fn cron_register(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    body: poem::web::Json<serde_json::Value>,
+) -> Response {
+    state.record(
+        "cron.register",
+        req.headers(),
+        body.0.to_string().as_bytes(),
+    );
+    if let Some(r) = apply(state.mode("cron.register")).await {
+        return r;
+    }
+    let n = state.calls.lock().unwrap()["cron.register"];
+    Json(json!({ "cronId": format!("cron-{n}") })).into_response()
+}
+
+#[handler]
+async fn cron_cancel(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(id): Path<String>,
+) -> Response {
+    state.record("cron.cancel", req.headers(), id.as_bytes());
+    if let Some(r) = apply(state.mode("cron.cancel")).await {
+        return r;
+    }
+    Json(json!({ "cancelled": true })).into_response()
+}
+
 /// Starts the stand-in on a free loopback port; it runs until the test's runtime ends.
 pub async fn spawn() -> FinnStandin {
     spawn_on("127.0.0.1:0").await
@@ -256,6 +410,16 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         .at("/api/sessions", get(session_list).post(session_create))
         .at("/api/sessions/:id", get(session_get))
         .at("/api/sessions/:id/message", poem::post(session_message))
+        .at("/api/conviction/:wallet/staking", get(staking))
+        .at("/api/memory/:nft/projection", get(projection))
+        .at("/api/memory/:nft/seal", poem::post(seal))
+        .at("/api/memory/:nft/history", get(history))
+        .at(
+            "/api/memory/:nft/:conversation",
+            poem::delete(delete_conversation),
+        )
+        .at("/api/cron/register", poem::post(cron_register))
+        .at("/api/cron/:id", poem::delete(cron_cancel))
         .data(state.clone());
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
     FinnStandin { addr, state }

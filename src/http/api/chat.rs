@@ -2,18 +2,21 @@
 //!
 //! The wallet forwarded to Finn is the verified caller's (never a client header); the request
 //! id is the effective one (echoed or generated), also returned as `messageId` for a new
-//! session.
+//! session. A wallet holding a dNFT has its memory context forwarded as `x-memory-context`
+//! (D10), computed once per chat; a failure to compute it never fails the chat.
 
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 
 use super::ApiTags;
 use super::auth::BearerToken;
 use crate::core::auth::Caller;
-use crate::core::ports::AgentRuntime;
+use crate::core::conviction::Conviction;
+use crate::core::memory::injection_context;
+use crate::core::ports::{AgentRuntime, OwnershipResolver, SoulMemory};
 use crate::core::upstream::CallContext;
 use crate::http::error::UpstreamFailure;
 use crate::http::middleware::RequestId;
@@ -30,6 +33,19 @@ pub struct ChatRequest {
     pub session_id: Option<String>,
 }
 
+/// A chat answer, with the model pool the caller's tier selects.
+#[derive(ApiResponse, Debug)]
+pub enum ChatReply {
+    /// `{sessionId, messageId}` for a new session, else Finn's body as it is
+    #[oai(status = 200)]
+    Ok(
+        Json<Value>,
+        /// Model pool of the caller's conviction tier
+        #[oai(header = "X-Model-Pool")]
+        String,
+    ),
+}
+
 pub struct ChatApi<A: Adapters> {
     state: Shared<A>,
 }
@@ -38,9 +54,24 @@ impl<A: Adapters> ChatApi<A> {
     pub fn new(state: Shared<A>) -> Self {
         ChatApi { state }
     }
+
+    /// The memory context of the caller's dNFT, when there is a wallet, a dNFT and a memory.
+    async fn memory_context(&self, ctx: &CallContext) -> Option<String> {
+        let wallet = ctx.wallet.as_deref()?;
+        let finn = &self.state.finn;
+        let nft_id = finn.resolve_nft_id(wallet).await?;
+        match finn.projection(ctx, &nft_id).await {
+            Ok(Some(projection)) => Some(injection_context(wallet, &projection)),
+            Ok(None) => None,
+            Err(err) => {
+                tracing::debug!(event = "memory_context_skipped", detail = %err);
+                None
+            }
+        }
+    }
 }
 
-fn context(caller: &Caller, request_id: &RequestId) -> CallContext {
+pub(crate) fn context(caller: &Caller, request_id: &RequestId) -> CallContext {
     CallContext {
         request_id: request_id.as_str().to_owned(),
         wallet: caller.wallet().map(str::to_owned),
@@ -60,28 +91,26 @@ impl<A: Adapters> ChatApi<A> {
         &self,
         _auth: BearerToken,
         caller: Data<&Caller>,
+        conviction: Data<&Conviction>,
         request_id: Data<&RequestId>,
         body: Json<ChatRequest>,
-    ) -> Result<Json<Value>, UpstreamFailure> {
-        let ctx = context(&caller, &request_id);
+    ) -> Result<ChatReply, UpstreamFailure> {
+        let mut ctx = context(&caller, &request_id);
+        ctx.memory_context = self.memory_context(&ctx).await;
         let finn = &self.state.finn;
-        match &body.session_id {
-            Some(session) => finn
-                .send_message(&ctx, session, &body.prompt)
+        let answer = match &body.session_id {
+            Some(session) => finn.send_message(&ctx, session, &body.prompt).await,
+            None => finn
+                .start_session(&ctx, &body.prompt)
                 .await
-                .map(Json)
-                .map_err(UpstreamFailure),
-            None => {
-                let session_id = finn
-                    .start_session(&ctx, &body.prompt)
-                    .await
-                    .map_err(UpstreamFailure)?;
-                Ok(Json(serde_json::json!({
-                    "sessionId": session_id,
-                    "messageId": ctx.request_id,
-                })))
-            }
-        }
+                .map(|session_id| {
+                    serde_json::json!({"sessionId": session_id, "messageId": ctx.request_id})
+                }),
+        };
+        let pool = conviction.tier.model_pool().to_owned();
+        answer
+            .map(|body| ChatReply::Ok(Json(body), pool))
+            .map_err(UpstreamFailure)
     }
 
     /// List the caller's sessions (Finn's body as it is)

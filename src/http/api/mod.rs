@@ -5,8 +5,10 @@ pub mod auth;
 pub mod chat;
 pub mod health;
 pub mod learning;
+pub mod memory;
 pub mod reputation;
 pub mod root;
+pub mod schedule;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -22,6 +24,10 @@ pub enum ApiTags {
     Chat,
     /// What a dNFT's agent has learned (owner only)
     Learning,
+    /// A dNFT's soul memory, kept by Finn (owner, delegates, access policy)
+    Memory,
+    /// Natural-language schedules fired by Finn's cron
+    Schedule,
     /// Allowlist administration (admin key)
     Admin,
     /// dNFT reputation: aggregates, cohorts, event history
@@ -34,6 +40,8 @@ pub type Apis<A> = (
     auth::AuthApi<A>,
     chat::ChatApi<A>,
     learning::LearningApi<A>,
+    memory::MemoryApi<A>,
+    schedule::ScheduleApi<A>,
     reputation::ReputationApi<A>,
     admin::AdminApi<A>,
 );
@@ -59,6 +67,8 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             auth::AuthApi::new(state.clone()),
             chat::ChatApi::new(state.clone()),
             learning::LearningApi::new(state.clone()),
+            memory::MemoryApi::new(state.clone()),
+            schedule::ScheduleApi::new(state.clone()),
             reputation::ReputationApi::new(state.clone()),
             admin::AdminApi::new(state),
         ),

@@ -1,5 +1,5 @@
-//! The `/api/*` guard, in the contract's order (§1.2 #8–#12): identity from the bearer
-//! credential only (D3), rate limit per identity, allowlist gate, payment gate.
+//! The `/api/*` guard, in the contract's order (§1.2 #8–#13): identity from the bearer
+//! credential only (D3), rate limit per identity, allowlist gate, payment gate, conviction tier.
 //!
 //! - Identity: `Bearer dxk_…` is an API key; any other bearer is verified as a JWT (an invalid
 //!   one leaves the caller anonymous, logged, never rejected here). A client-sent
@@ -13,6 +13,8 @@
 //!   wallet or key is not allowlisted (no allowlist file: any signed-in wallet passes).
 //! - Payment: with the x402 scaffold on, responses carry `X-Payment-Status: scaffold` and
 //!   `X-Payment-Wallet`.
+//! - Conviction (§1.6, gated routes): the caller's tier, resolved through the staking lookup
+//!   and cached, reaches the handler as a [`Conviction`] and the client as `X-Conviction-Tier`.
 
 use std::time::Instant;
 
@@ -21,9 +23,11 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::core::auth::Caller;
 use crate::core::auth::allowlist::API_KEY_PREFIX;
+use crate::core::conviction::Conviction;
 use crate::core::payment::PaymentVerdict;
 use crate::core::ports::{PaymentGate, TokenSigner};
 use crate::core::ratelimit::Decision;
+use crate::http::conviction::conviction_of;
 use crate::http::error::{ErrorBody, json_error};
 use crate::http::state::{Adapters, Shared};
 
@@ -177,6 +181,17 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         }
 
         let verdict = state.payment.assess(caller.wallet());
+        let tier = if gated {
+            let conviction = match caller.wallet() {
+                Some(wallet) => conviction_of(state, wallet).await,
+                None => Conviction::observer(),
+            };
+            let tier = conviction.tier;
+            req.extensions_mut().insert(conviction);
+            Some(tier)
+        } else {
+            None
+        };
         req.extensions_mut().insert(caller);
         // `call`, not `get_response`: errors must reach the JSON error mapping outside.
         let mut resp = self.inner.call(req).await?.into_response();
@@ -184,6 +199,9 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         if let Some((limit, Decision::Allow { remaining })) = quota {
             headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
             headers.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+        }
+        if let Some(tier) = tier {
+            headers.insert("x-conviction-tier", HeaderValue::from_static(tier.as_str()));
         }
         if let PaymentVerdict::Scaffold { wallet } = verdict {
             headers.insert("x-payment-status", HeaderValue::from_static("scaffold"));
