@@ -1,6 +1,7 @@
-//! The `ReputationStore` and `NonceStore` contracts against the in-memory adapters.
+//! The `ReputationStore`, `NonceStore` and `ScheduleStore` contracts against the in-memory
+//! adapters.
 
-use dixie::adapters::memory::{MemoryNonceStore, MemoryReputationStore};
+use dixie::adapters::memory::{MemoryNonceStore, MemoryReputationStore, MemoryScheduleStore};
 
 pub struct NoCleanup;
 
@@ -16,8 +17,16 @@ async fn memory_nonces() -> (MemoryNonceStore, NoCleanup) {
     (MemoryNonceStore::new(), NoCleanup)
 }
 
+async fn memory_schedules() -> (MemoryScheduleStore, NoCleanup) {
+    (MemoryScheduleStore::new(), NoCleanup)
+}
+
 mod reputation {
     crate::reputation_contract!(super::memory);
+}
+
+mod schedules {
+    crate::schedule_contract!(super::memory_schedules);
 }
 
 mod nonces {

@@ -1,4 +1,4 @@
-//! The `ReputationStore` and `NonceStore` contracts against PostgreSQL.
+//! The `ReputationStore`, `NonceStore` and `ScheduleStore` contracts against PostgreSQL.
 
 mod reputation {
     crate::reputation_contract!(crate::support::pg::store);
@@ -6,4 +6,8 @@ mod reputation {
 
 mod nonces {
     crate::nonce_contract!(crate::support::pg::nonce_store);
+}
+
+mod schedules {
+    crate::schedule_contract!(crate::support::pg::schedule_store);
 }

@@ -5,6 +5,7 @@ pub mod contract;
 pub mod finn;
 pub mod nonce_contract;
 pub mod pg;
+pub mod schedule_contract;
 pub mod siwe;
 
 use std::collections::HashMap;

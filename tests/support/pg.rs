@@ -145,6 +145,14 @@ pub async fn nonce_store() -> (dixie::adapters::postgres::PostgresNonceStore, Te
     )
 }
 
+pub async fn schedule_store() -> (dixie::adapters::postgres::PostgresScheduleStore, TestDb) {
+    let db = TestDb::create().await;
+    (
+        dixie::adapters::postgres::PostgresScheduleStore::new(db.pool()),
+        db,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
