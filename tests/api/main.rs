@@ -16,5 +16,6 @@ mod openapi;
 mod pipeline;
 mod purity;
 mod reputation;
+mod schedule;
 mod siwe;
 mod startup;

@@ -83,19 +83,22 @@ async fn the_owner_reads_the_projection() {
     w.app.stop().await;
 }
 
+/// (what, method, path, bearer, body, expected status, expected message or "").
+type Case<'a> = (
+    &'a str,
+    reqwest::Method,
+    String,
+    &'a String,
+    Option<Value>,
+    u16,
+    &'a str,
+);
+
 #[tokio::test]
 async fn owners_delegates_and_policies_decide_access() {
     let w = world().await;
     let none = json!({"type": "none", "audit_required": true, "revocable": false});
-    let cases: Vec<(
-        &str,
-        reqwest::Method,
-        String,
-        &String,
-        Option<Value>,
-        u16,
-        &str,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "delegate reads",
             GET,
