@@ -191,6 +191,27 @@ impl From<PortError> for ApiError {
     }
 }
 
+/// OpenAPI responses with the [`ErrorBody`] schema, one per `(status, description)` row.
+fn error_responses(rows: &[(u16, &'static str)]) -> poem_openapi::registry::MetaResponses {
+    use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses};
+    use poem_openapi::types::Type;
+    MetaResponses {
+        responses: rows
+            .iter()
+            .map(|&(status, description)| MetaResponse {
+                description,
+                status: Some(status),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: "application/json; charset=utf-8",
+                    schema: ErrorBody::schema_ref(),
+                }],
+                headers: vec![],
+            })
+            .collect(),
+    }
+}
+
 /// A failed upstream (Finn) call: the status and body the contract's §6.2 gives it.
 #[derive(Debug)]
 pub struct UpstreamFailure(pub crate::core::upstream::UpstreamError);
@@ -223,8 +244,6 @@ impl From<UpstreamFailure> for poem::Error {
 
 impl poem_openapi::ApiResponse for UpstreamFailure {
     fn meta() -> poem_openapi::registry::MetaResponses {
-        use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses};
-        use poem_openapi::types::Type;
         let rows: [(u16, &'static str); 7] = [
             (400, "Invalid body or parameter (`invalid_request`)"),
             (401, "No credentials (`unauthorized`)"),
@@ -240,21 +259,7 @@ impl poem_openapi::ApiResponse for UpstreamFailure {
                 "Finn unreachable or timed out (`upstream_error`), breaker open (`circuit_open`), or oracle model unavailable (`service_unavailable`); any other Finn error status is passed through as `upstream_error`",
             ),
         ];
-        MetaResponses {
-            responses: rows
-                .into_iter()
-                .map(|(status, description)| MetaResponse {
-                    description,
-                    status: Some(status),
-                    status_range: None,
-                    content: vec![MetaMediaType {
-                        content_type: "application/json; charset=utf-8",
-                        schema: ErrorBody::schema_ref(),
-                    }],
-                    headers: vec![],
-                })
-                .collect(),
-        }
+        error_responses(&rows)
     }
 
     fn register(registry: &mut poem_openapi::registry::Registry) {
@@ -328,8 +333,6 @@ impl From<RouteError> for poem::Error {
 
 impl poem_openapi::ApiResponse for RouteError {
     fn meta() -> poem_openapi::registry::MetaResponses {
-        use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses};
-        use poem_openapi::types::Type;
         let rows: [(u16, &'static str); 9] = [
             (
                 400,
@@ -359,21 +362,7 @@ impl poem_openapi::ApiResponse for RouteError {
                 "Finn unreachable or timed out (`upstream_error`), breaker open (`circuit_open`), or the store is down (`service_unavailable`); any other Finn error status is passed through as `upstream_error`",
             ),
         ];
-        MetaResponses {
-            responses: rows
-                .into_iter()
-                .map(|(status, description)| MetaResponse {
-                    description,
-                    status: Some(status),
-                    status_range: None,
-                    content: vec![MetaMediaType {
-                        content_type: "application/json; charset=utf-8",
-                        schema: ErrorBody::schema_ref(),
-                    }],
-                    headers: vec![],
-                })
-                .collect(),
-        }
+        error_responses(&rows)
     }
 
     fn register(registry: &mut poem_openapi::registry::Registry) {

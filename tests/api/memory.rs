@@ -48,22 +48,6 @@ async fn world() -> World {
     }
 }
 
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    bearer: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.http.request(method, app.url(path)).bearer_auth(bearer);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 fn seal_body(policy: Value) -> Value {
     json!({"conversationId": "conv-9", "sealingPolicy": {
         "encryption_scheme": "aes-256-gcm", "key_derivation": "hkdf-sha256",
@@ -77,7 +61,7 @@ const DELETE: reqwest::Method = reqwest::Method::DELETE;
 #[tokio::test]
 async fn the_owner_reads_the_projection() {
     let w = world().await;
-    let (status, body) = send(&w.app, GET, "/api/memory/nft-m1", &w.owner, None).await;
+    let (status, body) = w.app.call(GET, "/api/memory/nft-m1", &w.owner, None).await;
     assert_eq!(status, 200);
     insta::assert_json_snapshot!("memory_projection", body);
     w.app.stop().await;
@@ -173,7 +157,7 @@ async fn owners_delegates_and_policies_decide_access() {
         ),
     ];
     for (what, method, path, bearer, body, status, message) in cases {
-        let (got, answer) = send(&w.app, method, &path, bearer, body).await;
+        let (got, answer) = w.app.call(method, &path, bearer, body).await;
         assert_eq!(got, status, "{what}: {answer}");
         if !message.is_empty() {
             assert_eq!(answer["message"], message, "{what}");
@@ -185,7 +169,10 @@ async fn owners_delegates_and_policies_decide_access() {
             assert_eq!(answer["error"], code, "{what}");
         }
     }
-    let (status, answer) = send(&w.app, GET, "/api/memory/nft-m1", "dxk_memory", None).await;
+    let (status, answer) = w
+        .app
+        .call(GET, "/api/memory/nft-m1", "dxk_memory", None)
+        .await;
     assert_eq!(
         (status, answer),
         (
@@ -193,12 +180,15 @@ async fn owners_delegates_and_policies_decide_access() {
             json!({"error": "unauthorized", "message": "Wallet required"})
         )
     );
-    let (status, answer) = send(&w.app, GET, "/api/memory/bad%20id", &w.owner, None).await;
+    let (status, answer) = w
+        .app
+        .call(GET, "/api/memory/bad%20id", &w.owner, None)
+        .await;
     assert_eq!(
         (status, answer["error"].as_str()),
         (400, Some("invalid_request"))
     );
-    let (status, _) = send(&w.app, GET, "/api/memory/nft-m1", "", None).await;
+    let (status, _) = w.app.call(GET, "/api/memory/nft-m1", "", None).await;
     assert_eq!(status, 401, "no credentials");
     w.app.stop().await;
 }
@@ -208,14 +198,15 @@ async fn the_owner_seals_with_a_consistent_policy_only() {
     let w = world().await;
     let policy = json!({"type": "time_limited", "duration_hours": 24,
                         "audit_required": true, "revocable": true});
-    let (status, body) = send(
-        &w.app,
-        POST,
-        "/api/memory/nft-m1/seal",
-        &w.owner,
-        Some(seal_body(policy)),
-    )
-    .await;
+    let (status, body) = w
+        .app
+        .call(
+            POST,
+            "/api/memory/nft-m1/seal",
+            &w.owner,
+            Some(seal_body(policy)),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(
         body,
@@ -236,14 +227,10 @@ async fn the_owner_seals_with_a_consistent_policy_only() {
         .as_object_mut()
         .unwrap()
         .remove("key_reference");
-    let (status, body) = send(
-        &w.app,
-        POST,
-        "/api/memory/nft-m1/seal",
-        &w.owner,
-        Some(broken),
-    )
-    .await;
+    let (status, body) = w
+        .app
+        .call(POST, "/api/memory/nft-m1/seal", &w.owner, Some(broken))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_sealing_policy");
     assert_eq!(
@@ -252,14 +239,10 @@ async fn the_owner_seals_with_a_consistent_policy_only() {
     );
     let roles = seal_body(json!({"type": "role_based", "roles": [],
                                  "audit_required": true, "revocable": true}));
-    let (status, body) = send(
-        &w.app,
-        POST,
-        "/api/memory/nft-m1/seal",
-        &w.owner,
-        Some(roles),
-    )
-    .await;
+    let (status, body) = w
+        .app
+        .call(POST, "/api/memory/nft-m1/seal", &w.owner, Some(roles))
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_sealing_policy"))
@@ -267,14 +250,10 @@ async fn the_owner_seals_with_a_consistent_policy_only() {
 
     let mut schema = seal_body(json!({"type": "none", "audit_required": true, "revocable": true}));
     schema["sealingPolicy"]["encryption_scheme"] = json!("rot13");
-    let (status, body) = send(
-        &w.app,
-        POST,
-        "/api/memory/nft-m1/seal",
-        &w.owner,
-        Some(schema),
-    )
-    .await;
+    let (status, body) = w
+        .app
+        .call(POST, "/api/memory/nft-m1/seal", &w.owner, Some(schema))
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_request"))
@@ -290,20 +269,24 @@ async fn the_owner_seals_with_a_consistent_policy_only() {
 #[tokio::test]
 async fn history_pages_and_deletion_reach_finn() {
     let w = world().await;
-    let (status, body) = send(&w.app, GET, "/api/memory/nft-m1/history", &w.owner, None).await;
+    let (status, body) = w
+        .app
+        .call(GET, "/api/memory/nft-m1/history", &w.owner, None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["conversations"][0]["conversationId"], "conv-1");
     let query =
         |w: &World| String::from_utf8(w.finn.received("memory.history").unwrap().body).unwrap();
     assert_eq!(query(&w), "limit=20&includeSealed=false");
-    let (status, _) = send(
-        &w.app,
-        GET,
-        "/api/memory/nft-m1/history?limit=5&cursor=c2&includeSealed=true",
-        &w.owner,
-        None,
-    )
-    .await;
+    let (status, _) = w
+        .app
+        .call(
+            GET,
+            "/api/memory/nft-m1/history?limit=5&cursor=c2&includeSealed=true",
+            &w.owner,
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(query(&w), "limit=5&includeSealed=true&cursor=c2");
     for bad in [
@@ -312,14 +295,15 @@ async fn history_pages_and_deletion_reach_finn() {
         "includeSealed=maybe",
         &format!("cursor={}", "c".repeat(257)),
     ] {
-        let (status, body) = send(
-            &w.app,
-            GET,
-            &format!("/api/memory/nft-m1/history?{bad}"),
-            &w.owner,
-            None,
-        )
-        .await;
+        let (status, body) = w
+            .app
+            .call(
+                GET,
+                &format!("/api/memory/nft-m1/history?{bad}"),
+                &w.owner,
+                None,
+            )
+            .await;
         assert_eq!(
             (status, body["error"].as_str()),
             (400, Some("invalid_request")),
@@ -327,7 +311,10 @@ async fn history_pages_and_deletion_reach_finn() {
         );
     }
 
-    let (status, body) = send(&w.app, DELETE, "/api/memory/nft-m1/conv-7", &w.owner, None).await;
+    let (status, body) = w
+        .app
+        .call(DELETE, "/api/memory/nft-m1/conv-7", &w.owner, None)
+        .await;
     assert_eq!(
         (status, body),
         (200, json!({"deleted": true, "conversationId": "conv-7"}))
@@ -340,19 +327,22 @@ async fn history_pages_and_deletion_reach_finn() {
 async fn finn_failures_are_mapped_and_never_look_like_empty_memory() {
     let w = world().await;
     w.finn.set_mode("memory.projection", Mode::Status(500));
-    let (status, body) = send(&w.app, GET, "/api/memory/nft-m1", &w.owner, None).await;
+    let (status, body) = w.app.call(GET, "/api/memory/nft-m1", &w.owner, None).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (500, Some("upstream_error"))
     );
-    let (status, body) = send(&w.app, GET, "/api/memory/nft-m2", &w.stranger, None).await;
+    let (status, body) = w
+        .app
+        .call(GET, "/api/memory/nft-m2", &w.stranger, None)
+        .await;
     assert_eq!(
         (status, body["message"].as_str()),
         (403, Some("Access denied: access_policy_none")),
         "an unreachable projection admits nobody but holders"
     );
     w.finn.set_mode("memory.projection", Mode::DelayMs(2000));
-    let (status, body) = send(&w.app, GET, "/api/memory/nft-m1", &w.owner, None).await;
+    let (status, body) = w.app.call(GET, "/api/memory/nft-m1", &w.owner, None).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (503, Some("upstream_error"))
@@ -361,14 +351,10 @@ async fn finn_failures_are_mapped_and_never_look_like_empty_memory() {
     w.finn
         .set_mode("memory.seal", Mode::Code(429, "RATE_LIMITED"));
     let seal = seal_body(json!({"type": "none", "audit_required": true, "revocable": true}));
-    let (status, body) = send(
-        &w.app,
-        POST,
-        "/api/memory/nft-m1/seal",
-        &w.owner,
-        Some(seal),
-    )
-    .await;
+    let (status, body) = w
+        .app
+        .call(POST, "/api/memory/nft-m1/seal", &w.owner, Some(seal))
+        .await;
     assert_eq!(status, 429);
     assert_eq!(body["retry_after"], 60);
     w.app.stop().await;

@@ -52,31 +52,10 @@ async fn world() -> World {
     }
 }
 
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    bearer: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.http.request(method, app.url(path)).bearer_auth(bearer);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn create(w: &World, bearer: &str, body: Value) -> (u16, Value) {
-    call(
-        &w.app,
-        reqwest::Method::POST,
-        "/api/schedule",
-        bearer,
-        Some(body),
-    )
-    .await
+    w.app
+        .call(reqwest::Method::POST, "/api/schedule", bearer, Some(body))
+        .await
 }
 
 fn now() -> i64 {
@@ -135,14 +114,15 @@ async fn a_builder_holder_creates_and_finn_registers_the_cron() {
     );
     insta::assert_json_snapshot!("schedule_created", body);
 
-    let (status, list) = call(
-        &w.app,
-        reqwest::Method::GET,
-        "/api/schedule/nft-s1",
-        &w.holder,
-        None,
-    )
-    .await;
+    let (status, list) = w
+        .app
+        .call(
+            reqwest::Method::GET,
+            "/api/schedule/nft-s1",
+            &w.holder,
+            None,
+        )
+        .await;
     assert_eq!((status, list["count"].as_u64()), (200, Some(1)));
     assert_eq!(list["schedules"][0]["status"], "active");
     w.app.stop().await;
@@ -291,14 +271,15 @@ async fn signed_fresh_callbacks_fire_schedules_and_nothing_else_does() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401, "the callback passes the allowlist too");
-    let (status, body) = call(
-        &w.app,
-        reqwest::Method::POST,
-        "/api/schedule/callback",
-        "dxk_finn",
-        Some(json!({"messageId": "m"})),
-    )
-    .await;
+    let (status, body) = w
+        .app
+        .call(
+            reqwest::Method::POST,
+            "/api/schedule/callback",
+            "dxk_finn",
+            Some(json!({"messageId": "m"})),
+        )
+        .await;
     assert_eq!(
         (status, body["message"].as_str()),
         (400, Some("Required: scheduleId"))
@@ -311,19 +292,23 @@ async fn signed_fresh_callbacks_fire_schedules_and_nothing_else_does() {
     let (_, unknown) = fire(&w, "sched-unknown").await;
     assert_eq!(unknown["status"], "skipped");
 
-    let (status, list) = call(
-        &w.app,
-        reqwest::Method::GET,
-        "/api/schedule/nft-s1",
-        &w.holder,
-        None,
-    )
-    .await;
+    let (status, list) = w
+        .app
+        .call(
+            reqwest::Method::GET,
+            "/api/schedule/nft-s1",
+            &w.holder,
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(list["schedules"][0]["status"], "completed");
     assert_eq!(list["schedules"][0]["fireCount"], 2);
     let path = format!("/api/schedule/{id}/history");
-    let (status, history) = call(&w.app, reqwest::Method::GET, &path, &w.holder, None).await;
+    let (status, history) = w
+        .app
+        .call(reqwest::Method::GET, &path, &w.holder, None)
+        .await;
     assert_eq!((status, history["count"].as_u64()), (200, Some(3)));
     let statuses: Vec<&str> = history["executions"]
         .as_array()
@@ -351,45 +336,45 @@ async fn only_the_creator_cancels_and_only_holders_read() {
     let del = reqwest::Method::DELETE;
     let get = reqwest::Method::GET;
 
-    let (status, body) = call(&w.app, del.clone(), &path, &w.stranger, None).await;
+    let (status, body) = w.app.call(del.clone(), &path, &w.stranger, None).await;
     assert_eq!(
         (status, body["message"].as_str()),
         (404, Some("Schedule not found or not owned by this wallet"))
     );
-    let (status, body) = call(&w.app, get.clone(), &history, &w.stranger, None).await;
+    let (status, body) = w.app.call(get.clone(), &history, &w.stranger, None).await;
     assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
-    let (status, _) = call(
-        &w.app,
-        get.clone(),
-        "/api/schedule/nft-s1",
-        &w.stranger,
-        None,
-    )
-    .await;
+    let (status, _) = w
+        .app
+        .call(get.clone(), "/api/schedule/nft-s1", &w.stranger, None)
+        .await;
     assert_eq!(status, 403);
-    let (status, _) = call(
-        &w.app,
-        get.clone(),
-        "/api/schedule/sched-nope/history",
-        &w.holder,
-        None,
-    )
-    .await;
+    let (status, _) = w
+        .app
+        .call(
+            get.clone(),
+            "/api/schedule/sched-nope/history",
+            &w.holder,
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
 
-    let (status, body) = call(&w.app, del.clone(), &path, &w.holder, None).await;
+    let (status, body) = w.app.call(del.clone(), &path, &w.holder, None).await;
     assert_eq!(
         (status, body),
         (200, json!({"status": "cancelled", "scheduleId": id}))
     );
     assert_eq!(w.finn.received("cron.cancel").unwrap().body, b"cron-1");
-    let (_, list) = call(&w.app, get, "/api/schedule/nft-s1", &w.holder, None).await;
+    let (_, list) = w
+        .app
+        .call(get, "/api/schedule/nft-s1", &w.holder, None)
+        .await;
     assert_eq!(list["schedules"][0]["status"], "cancelled");
     let (_, fired) = fire(&w, &id).await;
     assert_eq!(fired["status"], "skipped");
 
     w.finn.set_mode("cron.cancel", Mode::Status(500));
-    let (status, _) = call(&w.app, del, &path, &w.holder, None).await;
+    let (status, _) = w.app.call(del, &path, &w.holder, None).await;
     assert_eq!(status, 200, "cancelling again is harmless");
     w.app.stop().await;
 }

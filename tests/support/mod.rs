@@ -77,6 +77,27 @@ impl TestApp {
             .expect("request reaches dixie")
     }
 
+    /// `method path` with `bearer` and an optional JSON body: the status and the JSON body
+    /// (`null` when the body is not JSON).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        bearer: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(bearer);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("request reaches dixie");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     pub async fn stop(self) {
         self.running.stop().await.expect("server stops cleanly");
     }
