@@ -1,5 +1,7 @@
 //! The Finn stand-in of the test suite as a process, for `make bench` (and local runs):
-//! `finn_standin <port>` serves the Finn endpoints Dixie calls on 127.0.0.1 until killed.
+//! `finn_standin <port> [holders]` serves the Finn endpoints Dixie calls on 127.0.0.1 until
+//! killed. With `holders` = N, wallets `0x…01` to `0x…N` (as 40 hex digits) each hold
+//! `nft-bench-<i>`, with a memory projection and 150 BGT staked (builder tier).
 
 #[allow(dead_code)]
 #[path = "../support/finn.rs"]
@@ -8,7 +10,18 @@ mod finn;
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let port = std::env::args().nth(1).unwrap_or_else(|| "4000".into());
+    let holders: u32 = std::env::args()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     let standin = finn::spawn_on(&format!("127.0.0.1:{port}")).await;
+    for i in 1..=holders {
+        let wallet = format!("0x{i:040x}");
+        let nft = format!("nft-bench-{i}");
+        standin.add_owner(&wallet, &nft, &[]);
+        standin.set_projection(&nft, serde_json::json!({"type": "none"}), "bench memory");
+        standin.set_stake(&wallet, 150.0);
+    }
     println!("{}", standin.url());
     std::future::pending::<()>().await;
 }

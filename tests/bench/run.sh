@@ -65,10 +65,12 @@ kill "$dixie_pid" 2>/dev/null || true
 # The loads below come from one address and a few wallets, so they run with the rate limit
 # set out of reach (its cost per request is still paid).
 # Authenticated chat round trip through the Finn stand-in: each request passes the JWT,
-# rate-limit and allowlist steps, then starts a session on Finn over HTTP. Eight wallets'
-# HS256 tokens are minted here, so no SIWE signing is needed in a shell.
+# rate-limit, allowlist and conviction steps (tier cached after the first request), computes
+# the memory context (Finn: wallet → dNFT, projection) and starts a session on Finn: three
+# Finn calls per request. Eight wallets, each holding a dNFT on the stand-in; their HS256
+# tokens are minted here, so no SIWE signing is needed in a shell.
 finn_port=$(free_port)
-"$target/release/examples/finn_standin" "$finn_port" >/dev/null & pids+=($!)
+"$target/release/examples/finn_standin" "$finn_port" 8 >/dev/null & pids+=($!)
 wait_up "http://127.0.0.1:$finn_port/health"
 chat_port=$(free_port)
 secret="bench-hs256-secret-bench-hs256-secret"
@@ -109,6 +111,26 @@ curl -fsS -o /dev/null -XPOST -H "authorization: Bearer ${tokens%%$'\n'*}" -H 'c
 load "POST /api/chat (JWT, new Finn session via stand-in)" "http://127.0.0.1:$chat_port" -s "$chat_lua"
 chat_rps=$last_rps
 rm -f "$chat_lua"
+# Ownership-gated memory read: each request resolves the wallet's ownership on Finn and, as the
+# owner, reads the projection from Finn (two Finn calls).
+memory_lua=$(mktemp --suffix=.lua)
+{
+  echo "local tokens = {"
+  for t in $tokens; do echo "  \"$t\","; done
+  echo "}"
+  cat <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local i = (n % #tokens) + 1
+  return wrk.format("GET", "/api/memory/nft-bench-" .. i,
+    {["authorization"] = "Bearer " .. tokens[i]})
+end
+LUA
+} > "$memory_lua"
+load "GET /api/memory/{nftId} (JWT, owner, 2 Finn calls)" "http://127.0.0.1:$chat_port" -s "$memory_lua"
+memory_rps=$last_rps
+rm -f "$memory_lua"
 kill "$chat_pid" 2>/dev/null || true
 
 # PostgreSQL store: health (cached probe and count) and reputation get/put through HTTP.
@@ -156,6 +178,7 @@ awk -v h="$pg_health_rps" -v b="$bare_rps" 'BEGIN {printf "health (PostgreSQL) /
 awk -v h="$health_rps" -v b="$bare_rps" 'BEGIN {printf "health / bare: %.0f%% (target >= 50%%, stretch 70%%)\n", 100*h/b}'
 awk -v h="$jwks_rps" -v b="$bare_rps" 'BEGIN {printf "jwks / bare: %.0f%% (target >= 60%%)\n", 100*h/b}'
 awk -v c="$chat_rps" 'BEGIN {printf "authenticated chat round trip: %.1fx the original'"'"'s 1.4-1.7k req/s authenticated route (target >= 10x)\n", c/1700}'
+awk -v c="$memory_rps" 'BEGIN {printf "ownership-gated memory read: %.1fx the original'"'"'s 1.4-1.7k req/s authenticated route\n", c/1700}'
 echo "startup to first 200 on /api/health: ${startup_ms} ms (includes curl polling every 10 ms; target <= 50 ms)"
 echo "dixie RSS: idle ${idle_rss} MB, after load ${load_rss} MB (targets: idle <= 15 MB, load <= 60 MB)"
 
