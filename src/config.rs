@@ -560,6 +560,7 @@ pub fn help_text() -> String {
         "dixie — backend-for-frontend between dNFT holders' web clients and the Finn runtime\n\n\
          USAGE:\n  dixie [serve]        start the HTTP server (default)\n  \
          dixie migrate        apply the embedded PostgreSQL migrations to DATABASE_URL\n  \
+         dixie healthcheck    exit 0 when this config's /api/health answers 2xx (container probe)\n  \
          dixie keygen         print a new ES256 (P-256) PKCS#8 private key PEM\n  \
          dixie openapi [json|yaml]  print the OpenAPI document\n  \
          dixie --help         this text\n\nENVIRONMENT (empty counts as unset):\n",

@@ -18,6 +18,12 @@ fn main() -> ExitCode {
             Ok(applied) => print_out(&format!("applied {} migration(s)\n", applied.len())),
             Err(code) => code,
         },
+        Some("healthcheck") => {
+            match on_runtime(|c| async move { wiring::probe_health(&c).await }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
+            }
+        }
         Some("keygen") => match keys::generate_es256_pem() {
             Ok(pem) => print_out(&pem),
             Err(e) => fail(&e, 1),

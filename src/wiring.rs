@@ -55,6 +55,8 @@ pub enum StartupError {
     Serve(std::io::Error),
     #[error("server task failed: {0}")]
     Task(String),
+    #[error("unhealthy: {0}")]
+    Unhealthy(String),
 }
 
 impl StartupError {
@@ -76,6 +78,32 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;
     run_on(config, acceptor, shutdown_signal(), None).await
+}
+
+/// `dixie healthcheck`: one `GET /api/health` on this process's own port (loopback when it
+/// listens on all interfaces); Ok on a 2xx within 3 s. The container's HEALTHCHECK runs it, so
+/// the runtime image needs no shell or curl.
+pub async fn probe_health(config: &Config) -> Result<(), StartupError> {
+    let host = if config.host.is_unspecified() {
+        match config.host {
+            std::net::IpAddr::V4(_) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            std::net::IpAddr::V6(_) => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        }
+    } else {
+        config.host
+    };
+    let url = format!("http://{}/api/health", SocketAddr::new(host, config.port));
+    let unhealthy = |e: reqwest::Error| StartupError::Unhealthy(format!("{url}: {e}"));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()
+        .map_err(unhealthy)?;
+    let status = client.get(&url).send().await.map_err(unhealthy)?.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(StartupError::Unhealthy(format!("{url} answered {status}")))
+    }
 }
 
 /// A server started in the background (tests, `make e2e` helpers).

@@ -1,4 +1,5 @@
-//! The binary: help, config errors (exit 2, one line), graceful shutdown on SIGTERM.
+//! The binary: help, config errors (exit 2, one line), the container health probe, graceful
+//! shutdown on SIGTERM.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -60,8 +61,10 @@ fn unknown_command_exits_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[test]
-fn sigterm_drains_and_exits_0() {
+type Lines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+/// Starts `dixie` on a free loopback port; returns it, its `listening` log line and the rest.
+fn serve() -> (std::process::Child, String, Lines) {
     let mut child = dixie()
         .env("DIXIE_PORT", "0")
         .env("DIXIE_SHUTDOWN_GRACE_SECS", "2")
@@ -75,6 +78,46 @@ fn sigterm_drains_and_exits_0() {
         .map_while(Result::ok)
         .find(|l| l.contains("\"event\":\"listening\""))
         .expect("listening line");
+    (child, listening, lines)
+}
+
+#[test]
+fn healthcheck_exits_0_only_while_the_server_answers() {
+    let (mut child, listening, _lines) = serve();
+    let port = listening
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .expect("a port in the listening line")
+        .to_owned();
+    // The container sets DIXIE_HOST=0.0.0.0: the probe then asks loopback.
+    for host in ["127.0.0.1", "0.0.0.0"] {
+        let out = dixie()
+            .arg("healthcheck")
+            .env("DIXIE_HOST", host)
+            .env("DIXIE_PORT", &port)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{host}: {out:?}");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = dixie()
+        .arg("healthcheck")
+        .env("DIXIE_PORT", &port)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("dixie: unhealthy: http://127.0.0.1:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sigterm_drains_and_exits_0() {
+    let (mut child, listening, lines) = serve();
     assert!(listening.contains("127.0.0.1:"), "{listening}");
 
     let status = Command::new("kill")
