@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test lint fmt openapi bench migrate keygen
+.PHONY: help run test lint fmt openapi bench e2e deploy-lint migrate keygen
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -13,9 +13,9 @@ run: ## start the server on its defaults (memory store, generated dev key, FINN_
 test: ## the whole suite, PostgreSQL included (DATABASE_URL, else local :5432, else a throwaway cluster)
 	DATABASE_URL="$$(tests/scripts/ensure-postgres.sh)" $(CARGO) test --all-targets
 
-lint: ## rustfmt check + clippy with warnings as errors
+lint: ## rustfmt check + clippy with warnings as errors (the service and the e2e suite)
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt: ## format the code
 	$(CARGO) fmt --all
@@ -26,6 +26,12 @@ openapi: ## regenerate openapi/openapi.json and .yaml from the code
 
 bench: ## wrk load on release builds (req/s, p50, p99, RSS) + criterion auth benches
 	tests/bench/run.sh
+
+e2e: ## PostgreSQL + Finn stand-in + release dixie on loopback, the E2E suite around a restart, Swagger UI in Chromium
+	tests/e2e/run.sh
+
+deploy-lint: ## checkov over deploy/ (Dockerfile, Terraform), installed into target/tools on first use
+	deploy/lint.sh
 
 migrate: ## apply the embedded migrations to DATABASE_URL
 	$(CARGO) run --quiet --bin dixie -- migrate

@@ -1,6 +1,6 @@
 //! The Finn stand-in of the test suite as a process, for `make bench` (and local runs):
-//! `finn_standin <port> [holders]` serves the Finn endpoints Dixie calls on 127.0.0.1 until
-//! killed. With `holders` = N, wallets `0x…01` to `0x…N` (as 40 hex digits) each hold
+//! `finn_standin <port> [holders]` serves the Finn endpoints Dixie calls until killed, on
+//! 127.0.0.1 or on `FINN_STANDIN_HOST` (the compose stack sets 0.0.0.0). With `holders` = N, wallets `0x…01` to `0x…N` (as 40 hex digits) each hold
 //! `nft-bench-<i>`, with a memory projection and 150 BGT staked (builder tier).
 
 #[allow(dead_code)]
@@ -14,7 +14,8 @@ async fn main() {
         .nth(2)
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    let standin = finn::spawn_on(&format!("127.0.0.1:{port}")).await;
+    let host = std::env::var("FINN_STANDIN_HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let standin = finn::spawn_on(&format!("{host}:{port}")).await;
     for i in 1..=holders {
         let wallet = format!("0x{i:040x}");
         let nft = format!("nft-bench-{i}");

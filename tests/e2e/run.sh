@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `make e2e`: the integration topology of deploy/docker-compose.integration.yml without
+# containers. PostgreSQL (local or throwaway, via ensure-postgres.sh) gets a fresh database, the
+# migration step runs, the Finn stand-in and the RELEASE dixie binary start on loopback ports in
+# production mode, and the suite in tests/e2e runs against INTEGRATION_TEST_URL: once, then
+# again after a graceful restart of dixie (SIGTERM; exit code checked) for the persistence
+# check. Swagger UI is then loaded in headless Chromium. Everything started here is stopped and
+# the database dropped, pass or fail. Artefacts (logs, screenshot) go to $E2E_OUT.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+target="${CARGO_TARGET_DIR:-$root/target}"
+out="${E2E_OUT:-$target/e2e}"
+rm -rf "$out"; mkdir -p "$out"
+log() { echo "e2e: $*" >&2; }
+
+log "building the release binary, the Finn stand-in and the suite"
+cargo build --release --quiet --bin dixie
+cargo build --quiet --example finn_standin
+cargo test --quiet -p dixie-e2e --no-run
+dixie="$target/release/dixie"
+
+pids=()
+server_url=$(tests/scripts/ensure-postgres.sh)
+db="dixie_e2e_$$_$(date +%s)"
+psql_bin() { local d; for d in /usr/lib/postgresql/*/bin; do [ -x "$d/psql" ] && { echo "$d/psql"; return; }; done; command -v psql; }
+psql=$(psql_bin)
+cleanup() {
+  local rc=$?
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  "$psql" -q "$server_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  [ $rc -eq 0 ] || { log "FAILED (rc=$rc); logs in $out"; tail -n 40 "$out"/dixie-*.log >&2 2>/dev/null || true; }
+  exit $rc
+}
+trap cleanup EXIT
+"$psql" -q "$server_url" -c "CREATE DATABASE $db" >/dev/null
+database_url="${server_url%/*}/$db"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_up() { # url what
+  for _ in $(seq 1 300); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
+  log "$2 did not come up at $1"; return 1
+}
+
+finn_port=$(free_port)
+"$target/debug/examples/finn_standin" "$finn_port" > "$out/finn.log" 2>&1 & pids+=($!)
+wait_up "http://127.0.0.1:$finn_port/health" "the Finn stand-in"
+
+port=$(free_port)
+export DIXIE_ENV=production DIXIE_PORT=$port FINN_URL="http://127.0.0.1:$finn_port" \
+  DATABASE_URL="$database_url" DIXIE_JWT_PRIVATE_KEY="$("$dixie" keygen)" \
+  DIXIE_ADMIN_KEY="e2e-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')" \
+  DIXIE_ALLOWLIST_PATH="$out/allowlist.json" DIXIE_SIWE_DOMAINS="e2e.dixie.test" \
+  DIXIE_CORS_ORIGINS="https://e2e.dixie.test" DIXIE_SCHEDULE_CALLBACK_SECRET="e2e-callback-secret" \
+  DIXIE_SHUTDOWN_GRACE_SECS=10 LOG_LEVEL=info
+printf '{"version":1,"wallets":[],"apiKeys":[],"updated_at":"%s"}\n' "$(date -u +%FT%TZ)" > "$DIXIE_ALLOWLIST_PATH"
+
+log "migration step: dixie migrate"
+"$dixie" migrate > "$out/migrate.log" 2>&1
+
+start_dixie() { # n
+  "$dixie" > "$out/dixie-$1.log" 2>&1 & dixie_pid=$!; pids+=($dixie_pid)
+  wait_up "http://127.0.0.1:$port/api/health" "dixie"
+}
+stop_dixie() {
+  kill -TERM "$dixie_pid"
+  local rc=0; wait "$dixie_pid" || rc=$?
+  [ $rc -eq 0 ] || { log "dixie exited $rc on SIGTERM (want 0: graceful drain)"; return 1; }
+}
+
+export INTEGRATION_TEST_URL="http://127.0.0.1:$port" E2E_ADMIN_KEY="$DIXIE_ADMIN_KEY" \
+  E2E_SIWE_DOMAIN="e2e.dixie.test" E2E_STATE_FILE="$out/state.json"
+
+start_dixie 1
+log "suite, first run against $INTEGRATION_TEST_URL"
+cargo test --quiet -p dixie-e2e -- --test-threads=2
+stop_dixie
+start_dixie 2
+log "suite, after a restart: what the first run wrote must still be there"
+cargo test --quiet -p dixie-e2e --test live -- --ignored
+
+log "Swagger UI in headless Chromium"
+tests/e2e/swagger.sh "$INTEGRATION_TEST_URL" "$out"
+stop_dixie
+log "green; artefacts in $out"
