@@ -91,12 +91,13 @@ for i in range(8):
     print(f"{header}.{payload}.{sig}")
 PY
 )
-chat_lua=$(mktemp --suffix=.lua)
-{
-  echo "local tokens = {"
-  for t in $tokens; do echo "  \"$t\","; done
-  echo "}"
-  cat <<'LUA'
+# wrk_script < LUA: a wrk script whose `tokens` table holds the bench tokens, then the LUA text.
+wrk_script() {
+  local file; file=$(mktemp --suffix=.lua)
+  { echo "local tokens = {"; for t in $tokens; do echo "  \"$t\","; done; echo "}"; cat; } > "$file"
+  echo "$file"
+}
+chat_lua=$(wrk_script <<'LUA'
 local n = 0
 request = function()
   n = n + 1
@@ -105,7 +106,7 @@ request = function()
     '{"prompt":"hello"}')
 end
 LUA
-} > "$chat_lua"
+)
 curl -fsS -o /dev/null -XPOST -H "authorization: Bearer ${tokens%%$'\n'*}" -H 'content-type: application/json' \
   -d '{"prompt":"warm"}' "http://127.0.0.1:$chat_port/api/chat"
 load "POST /api/chat (JWT, new Finn session via stand-in)" "http://127.0.0.1:$chat_port" -s "$chat_lua"
@@ -113,12 +114,7 @@ chat_rps=$last_rps
 rm -f "$chat_lua"
 # Ownership-gated memory read: each request resolves the wallet's ownership on Finn and, as the
 # owner, reads the projection from Finn (two Finn calls).
-memory_lua=$(mktemp --suffix=.lua)
-{
-  echo "local tokens = {"
-  for t in $tokens; do echo "  \"$t\","; done
-  echo "}"
-  cat <<'LUA'
+memory_lua=$(wrk_script <<'LUA'
 local n = 0
 request = function()
   n = n + 1
@@ -127,7 +123,7 @@ request = function()
     {["authorization"] = "Bearer " .. tokens[i]})
 end
 LUA
-} > "$memory_lua"
+)
 load "GET /api/memory/{nftId} (JWT, owner, 2 Finn calls)" "http://127.0.0.1:$chat_port" -s "$memory_lua"
 memory_rps=$last_rps
 rm -f "$memory_lua"
