@@ -58,6 +58,13 @@ async fn create(w: &World, bearer: &str, body: Value) -> (u16, Value) {
         .await
 }
 
+/// `GET /api/schedule/nft-s1` as `bearer`.
+async fn list_schedules(w: &World, bearer: &str) -> (u16, Value) {
+    w.app
+        .call(reqwest::Method::GET, "/api/schedule/nft-s1", bearer, None)
+        .await
+}
+
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -114,15 +121,7 @@ async fn a_builder_holder_creates_and_finn_registers_the_cron() {
     );
     insta::assert_json_snapshot!("schedule_created", body);
 
-    let (status, list) = w
-        .app
-        .call(
-            reqwest::Method::GET,
-            "/api/schedule/nft-s1",
-            &w.holder,
-            None,
-        )
-        .await;
+    let (status, list) = list_schedules(&w, &w.holder).await;
     assert_eq!((status, list["count"].as_u64()), (200, Some(1)));
     assert_eq!(list["schedules"][0]["status"], "active");
     w.app.stop().await;
@@ -292,15 +291,7 @@ async fn signed_fresh_callbacks_fire_schedules_and_nothing_else_does() {
     let (_, unknown) = fire(&w, "sched-unknown").await;
     assert_eq!(unknown["status"], "skipped");
 
-    let (status, list) = w
-        .app
-        .call(
-            reqwest::Method::GET,
-            "/api/schedule/nft-s1",
-            &w.holder,
-            None,
-        )
-        .await;
+    let (status, list) = list_schedules(&w, &w.holder).await;
     assert_eq!(status, 200);
     assert_eq!(list["schedules"][0]["status"], "completed");
     assert_eq!(list["schedules"][0]["fireCount"], 2);
@@ -343,19 +334,11 @@ async fn only_the_creator_cancels_and_only_holders_read() {
     );
     let (status, body) = w.app.call(get.clone(), &history, &w.stranger, None).await;
     assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
-    let (status, _) = w
-        .app
-        .call(get.clone(), "/api/schedule/nft-s1", &w.stranger, None)
-        .await;
+    let (status, _) = list_schedules(&w, &w.stranger).await;
     assert_eq!(status, 403);
     let (status, _) = w
         .app
-        .call(
-            get.clone(),
-            "/api/schedule/sched-nope/history",
-            &w.holder,
-            None,
-        )
+        .call(get, "/api/schedule/sched-nope/history", &w.holder, None)
         .await;
     assert_eq!(status, 404);
 
@@ -365,10 +348,7 @@ async fn only_the_creator_cancels_and_only_holders_read() {
         (200, json!({"status": "cancelled", "scheduleId": id}))
     );
     assert_eq!(w.finn.received("cron.cancel").unwrap().body, b"cron-1");
-    let (_, list) = w
-        .app
-        .call(get, "/api/schedule/nft-s1", &w.holder, None)
-        .await;
+    let (_, list) = list_schedules(&w, &w.holder).await;
     assert_eq!(list["schedules"][0]["status"], "cancelled");
     let (_, fired) = fire(&w, &id).await;
     assert_eq!(fired["status"], "skipped");
