@@ -133,7 +133,7 @@ kill "$chat_pid" 2>/dev/null || true
 pg_server=$(tests/scripts/ensure-postgres.sh)
 bench_db="dixie_bench_$$"
 psql "$pg_server" -qc "CREATE DATABASE $bench_db" >/dev/null
-pg_url="${pg_server%/*}/$bench_db"
+pg_url=$(tests/scripts/database-url.sh "$pg_server" "$bench_db")
 DATABASE_URL="$pg_url" "$target/release/dixie" migrate >/dev/null 2>&1
 pg_port=$(free_port)
 DIXIE_PORT=$pg_port DATABASE_URL="$pg_url" DIXIE_ADMIN_KEY=bench-admin DIXIE_DB_POOL_MAX=16 \

@@ -35,8 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$psql" -q "$server_url" -c "CREATE DATABASE $db" >/dev/null
-# Same server, credentials and parameters (sslmode, …); only the database differs.
-database_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$server_url" "$db")
+database_url=$(tests/scripts/database-url.sh "$server_url" "$db")
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { # url what
