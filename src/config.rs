@@ -94,7 +94,7 @@ pub const VARS: &[VarSpec] = &[
     VarSpec {
         name: "DIXIE_ADMIN_KEY",
         default: "(unset: admin API off)",
-        help: "admin API key (required in production)",
+        help: "admin API key (required in production: at least 32 characters and about 128 bits of entropy)",
     },
     VarSpec {
         name: "DIXIE_CORS_ORIGINS",
@@ -150,6 +150,26 @@ pub const VARS: &[VarSpec] = &[
         name: "DIXIE_SHUTDOWN_GRACE_SECS",
         default: "25",
         help: "drain time for in-flight requests on SIGTERM/SIGINT, 0..300",
+    },
+    VarSpec {
+        name: "DIXIE_DB_QUERY_TIMEOUT_MS",
+        default: "5000",
+        help: "longest a query may run, server-side (statement_timeout) and client-side, 100..60000 ms",
+    },
+    VarSpec {
+        name: "DIXIE_HEADER_READ_TIMEOUT_SECS",
+        default: "10",
+        help: "a request's headers (and then its body) must arrive within this, 1..300 s; it also ends a kept-alive connection idle between requests, so keep it above a load balancer's idle timeout",
+    },
+    VarSpec {
+        name: "DIXIE_IDLE_TIMEOUT_SECS",
+        default: "120",
+        help: "a connection with no byte either way for this long while the server waits on it is closed, 1..3600 s",
+    },
+    VarSpec {
+        name: "DIXIE_TRUSTED_PROXY_HOPS",
+        default: "0",
+        help: "proxies in front of Dixie that append to X-Forwarded-For, 0..10; the client address is the hop that many from the right (0: the peer address, the header ignored)",
     },
     VarSpec {
         name: "REDIS_URL",
@@ -237,6 +257,8 @@ pub struct DatabaseConfig {
     pub url: Secret,
     pub pool_max: u32,
     pub connect_timeout: Duration,
+    /// Longest a query may take, enforced by the server and by the client.
+    pub query_timeout: Duration,
     pub migrate_on_start: bool,
 }
 
@@ -262,6 +284,9 @@ pub struct Config {
     pub x402_enabled: bool,
     pub database: Option<DatabaseConfig>,
     pub shutdown_grace: Duration,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub trusted_proxy_hops: u8,
     pub redis_url: Option<String>,
     pub nats_url: Option<String>,
 }
@@ -407,8 +432,12 @@ impl Config {
         };
 
         let admin_key = env.get("DIXIE_ADMIN_KEY").map(Secret);
-        if production && admin_key.is_none() {
-            return Err(bad("DIXIE_ADMIN_KEY", "is required in production"));
+        match &admin_key {
+            None if production => {
+                return Err(bad("DIXIE_ADMIN_KEY", "is required in production"));
+            }
+            Some(key) if production => check_admin_key(key.expose())?,
+            _ => {}
         }
 
         let cors_origins = match env.get("DIXIE_CORS_ORIGINS") {
@@ -490,6 +519,8 @@ impl Config {
         let connect_timeout =
             Duration::from_millis(env.int("DIXIE_DB_CONNECT_TIMEOUT_MS", 2000u64, 100, 60_000)?);
         let migrate_on_start = env.flag("DIXIE_MIGRATE_ON_START")?;
+        let query_timeout =
+            Duration::from_millis(env.int("DIXIE_DB_QUERY_TIMEOUT_MS", 5000u64, 100, 60_000)?);
         let database = match env.get("DATABASE_URL") {
             None => None,
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -497,6 +528,7 @@ impl Config {
                     url: Secret(url),
                     pool_max,
                     connect_timeout,
+                    query_timeout,
                     migrate_on_start,
                 })
             }
@@ -531,10 +563,66 @@ impl Config {
             x402_enabled,
             database,
             shutdown_grace,
+            header_read_timeout: Duration::from_secs(env.int(
+                "DIXIE_HEADER_READ_TIMEOUT_SECS",
+                10u64,
+                1,
+                300,
+            )?),
+            idle_timeout: Duration::from_secs(env.int(
+                "DIXIE_IDLE_TIMEOUT_SECS",
+                120u64,
+                1,
+                3600,
+            )?),
+            trusted_proxy_hops: env.int("DIXIE_TRUSTED_PROXY_HOPS", 0u8, 0, 10)?,
             redis_url: env.get("REDIS_URL"),
             nats_url: env.get("NATS_URL"),
         })
     }
+}
+
+/// Shortest production admin key, in characters.
+pub const MIN_ADMIN_KEY_CHARS: usize = 32;
+/// Least estimated entropy of a production admin key, in bits.
+pub const MIN_ADMIN_KEY_BITS: f64 = 96.0;
+
+/// A production admin key must be long and not repetitive: at least [`MIN_ADMIN_KEY_CHARS`]
+/// characters whose estimated entropy (length × the Shannon entropy of its character
+/// frequencies) is at least [`MIN_ADMIN_KEY_BITS`], and that is not one string repeated.
+/// 32 random hex digits or base64 characters pass; `aaaa…` or a word repeated do not.
+fn check_admin_key(key: &str) -> Result<(), ConfigError> {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() < MIN_ADMIN_KEY_CHARS {
+        return Err(bad(
+            "DIXIE_ADMIN_KEY",
+            format!(
+                "must be at least {MIN_ADMIN_KEY_CHARS} characters in production (got {}); `openssl rand -hex 32` makes one",
+                chars.len()
+            ),
+        ));
+    }
+    let mut counts = std::collections::HashMap::new();
+    for c in &chars {
+        *counts.entry(*c).or_insert(0usize) += 1;
+    }
+    let n = chars.len() as f64;
+    let per_char: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    let periodic =
+        (1..=chars.len() / 2).any(|p| chars.iter().zip(&chars[p..]).all(|(a, b)| a == b));
+    if periodic || per_char * n < MIN_ADMIN_KEY_BITS {
+        return Err(bad(
+            "DIXIE_ADMIN_KEY",
+            "is too repetitive for production (estimated entropy under 96 bits); `openssl rand -hex 32` makes one",
+        ));
+    }
+    Ok(())
 }
 
 /// Accepts `http(s)://host[:port][/path]` and drops a trailing `/`.
@@ -593,7 +681,7 @@ mod tests {
         ("DIXIE_ENV", "production"),
         ("FINN_URL", "http://finn.internal:3000/"),
         ("DIXIE_JWT_PRIVATE_KEY", "0123456789abcdef0123456789abcdef"),
-        ("DIXIE_ADMIN_KEY", "admin"),
+        ("DIXIE_ADMIN_KEY", "9f2c4e7a1b8d3f6e0a5c2b9d4e7f1a3c"),
     ];
 
     #[test]
@@ -622,6 +710,43 @@ mod tests {
             let err = parse(&pairs).unwrap_err();
             assert_eq!(err.var, missing);
             assert_eq!(err.reason, "is required in production");
+        }
+    }
+
+    /// The production config with another admin key.
+    fn with_admin_key(key: &str) -> Vec<(&str, &str)> {
+        PROD_OK
+            .iter()
+            .map(|&(k, v)| (k, if k == "DIXIE_ADMIN_KEY" { key } else { v }))
+            .collect()
+    }
+
+    #[test]
+    fn production_refuses_a_weak_admin_key_without_echoing_it() {
+        for weak in [
+            "a",
+            "admin",
+            &"a".repeat(64),
+            &"admin".repeat(10),
+            "admin-admin-admin-admin-admin-admin-admin",
+            "0123456789abcdef0123456789abcdef",
+        ] {
+            let pairs = with_admin_key(weak);
+            let err = parse(&pairs).unwrap_err();
+            assert_eq!(err.var, "DIXIE_ADMIN_KEY", "{weak}");
+            if weak.len() > 3 {
+                assert!(!err.to_string().contains(weak), "{err}");
+            }
+        }
+        // Outside production a short key is fine (tests, local runs).
+        assert!(parse(&[("DIXIE_ADMIN_KEY", "a")]).is_ok());
+        // Random keys of the documented sizes pass.
+        for strong in [
+            "4f1c9a7e2b6d8c3a5e0f7b1d9c4a6e2f",
+            "q3ZP9xL0vR7mT2kB8nY5wC1aJ6uH4eGs",
+        ] {
+            let pairs = with_admin_key(strong);
+            assert!(parse(&pairs).is_ok(), "{strong}");
         }
     }
 

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use poem::listener::Acceptor;
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::adapters::allowlist::{FileAllowlist, access_from};
@@ -23,7 +23,7 @@ use crate::adapters::postgres::{
 };
 use crate::config::{Config, ConfigError, DatabaseConfig, JwtKey};
 use crate::core::auth::allowlist::Access;
-use crate::core::auth::login::LoginPolicy;
+use crate::core::auth::login::{LoginPolicy, NonceKey};
 use crate::core::auth::siwe::SiwePolicy;
 use crate::core::ports::{
     AllowlistStore, NonceStore, PaymentGate, ReputationStore, ScheduleStore, TokenSigner,
@@ -74,10 +74,10 @@ impl StartupError {
 /// Binds `config.host:config.port` and serves until SIGTERM/SIGINT.
 pub async fn run(config: Config) -> Result<(), StartupError> {
     let addr = SocketAddr::new(config.host, config.port);
-    let acceptor = http::bind(addr)
+    let listener = http::bind(addr)
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;
-    run_on(config, acceptor, shutdown_signal(), None).await
+    run_on(config, listener, shutdown_signal(), None).await
 }
 
 /// `dixie healthcheck`: one `GET /api/health` on this process's own port (loopback when it
@@ -127,22 +127,18 @@ impl Running {
 /// Returns once the server accepts connections, or with the startup error.
 pub async fn start(config: Config) -> Result<Running, StartupError> {
     let wanted = SocketAddr::new(config.host, config.port);
-    let acceptor = http::bind(wanted)
+    let listener = http::bind(wanted)
         .await
         .map_err(|source| StartupError::Bind {
             addr: wanted,
             source,
         })?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .unwrap_or(wanted);
+    let addr = listener.local_addr().unwrap_or(wanted);
     let (ready_tx, ready_rx) = oneshot::channel();
     let (stop, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(run_on(
         config,
-        acceptor,
+        listener,
         async {
             let _ = stop_rx.await;
         },
@@ -159,9 +155,9 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
 }
 
 /// Everything the chosen adapters need besides themselves.
-struct Launch<A, F> {
+struct Launch<F> {
     config: Config,
-    acceptor: A,
+    listener: TcpListener,
     shutdown: F,
     ready: Option<oneshot::Sender<()>>,
 }
@@ -169,7 +165,7 @@ struct Launch<A, F> {
 /// Builds the adapters the config asks for and serves until `shutdown` resolves.
 pub async fn run_on(
     config: Config,
-    acceptor: impl Acceptor + 'static,
+    listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     ready: Option<oneshot::Sender<()>>,
 ) -> Result<(), StartupError> {
@@ -177,7 +173,7 @@ pub async fn run_on(
     let database = config.database.clone();
     let launch = Launch {
         config,
-        acceptor,
+        listener,
         shutdown,
         ready,
     };
@@ -210,6 +206,7 @@ fn pg_pool(db: &DatabaseConfig) -> Result<PgPool, StartupError> {
         url: db.url.expose().to_owned(),
         max_size: db.pool_max,
         connect_timeout: db.connect_timeout,
+        query_timeout: db.query_timeout,
     })
     .map_err(StartupError::DatabaseUrl)
 }
@@ -253,13 +250,12 @@ fn verify_keys(config: &Config) -> Result<VerifyKeys, StartupError> {
     Ok(keys)
 }
 
-async fn with_stores<A, F, O, R, N, K>(
-    launch: Launch<A, F>,
+async fn with_stores<F, O, R, N, K>(
+    launch: Launch<F>,
     finn: O,
     stores: (R, N, K),
 ) -> Result<(), StartupError>
 where
-    A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
     O: Runtime,
     R: ReputationStore,
@@ -294,14 +290,13 @@ where
     }
 }
 
-async fn with_signer<A, F, O, R, N, K, S>(
-    launch: Launch<A, F>,
+async fn with_signer<F, O, R, N, K, S>(
+    launch: Launch<F>,
     finn: O,
     stores: (R, N, K),
     signer: S,
 ) -> Result<(), StartupError>
 where
-    A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
     O: Runtime,
     R: ReputationStore,
@@ -336,6 +331,23 @@ where
     }
 }
 
+/// The key of stateless SIWE nonces: derived from the JWT signing key, which every replica
+/// shares; random with the generated development key (which dies with the process anyway).
+fn nonce_key(config: &Config) -> NonceKey {
+    match &config.jwt_key {
+        Some(JwtKey::Pem(secret) | JwtKey::Hs256(secret)) => {
+            NonceKey::derive(secret.expose().as_bytes())
+        }
+        None => {
+            let mut key = [0u8; 32];
+            if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key).is_err() {
+                tracing::warn!(event = "nonce_key_random_failed");
+            }
+            NonceKey::new(key)
+        }
+    }
+}
+
 /// What the handlers read from the configuration.
 fn settings(config: &Config) -> Settings {
     let siwe = &config.siwe;
@@ -351,23 +363,25 @@ fn settings(config: &Config) -> Settings {
             },
             nonce_ttl: secs(siwe.nonce_ttl),
             require_server_nonce: siwe.require_server_nonce,
+            nonce_key: nonce_key(config),
         },
         cors: std::sync::Arc::new(http::middleware::CorsOrigins::from_config(
             &config.cors_origins,
         )),
         rate_limit_rpm: config.rate_limit_rpm,
+        trusted_proxy_hops: config.trusted_proxy_hops,
+        body_read_timeout: config.header_read_timeout,
         callback_secret: config.schedule_callback_secret.clone(),
         conviction_ttl: config.conviction_tier_ttl,
     }
 }
 
-async fn serve<A, F, R, S, O, P, N, L, K>(
-    launch: Launch<A, F>,
+async fn serve<F, R, S, O, P, N, L, K>(
+    launch: Launch<F>,
     parts: Parts<R, S, O, P, N, L, K>,
 ) -> Result<(), StartupError>
 where
     L: AllowlistStore,
-    A: Acceptor + 'static,
     F: Future<Output = ()> + Send + 'static,
     R: ReputationStore,
     S: TokenSigner,
@@ -378,18 +392,17 @@ where
 {
     let Launch {
         config,
-        acceptor,
+        listener,
         shutdown,
         ready,
     } = launch;
-    let addrs: Vec<String> = acceptor
+    let addr = listener
         .local_addr()
-        .iter()
         .map(|a| a.to_string())
-        .collect();
+        .unwrap_or_default();
     tracing::info!(
         event = "listening",
-        addr = addrs.join(","),
+        addr,
         store = parts.store.describe().kind.as_str(),
         jwt_alg = parts.signer.algorithm().as_str(),
         x402 = config.x402_enabled,
@@ -407,7 +420,11 @@ where
     if let Some(ready) = ready {
         let _ = ready.send(());
     }
-    let served = http::serve(acceptor, state, shutdown, config.shutdown_grace).await;
+    let limits = http::server::ConnLimits {
+        header_read: config.header_read_timeout,
+        idle: config.idle_timeout,
+    };
+    let served = http::serve(listener, state, shutdown, config.shutdown_grace, limits).await;
     watcher.abort();
     served.map_err(StartupError::Serve)?;
     tracing::info!(event = "stopped", "dixie-bff stopped");

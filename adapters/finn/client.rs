@@ -68,6 +68,8 @@ struct Call<'a> {
     query: &'a [(&'a str, &'a str)],
     body: Option<&'a Value>,
     ctx: Option<&'a CallContext>,
+    /// The request id of a call made without a full context (lookups).
+    request_id: Option<&'a str>,
     /// Send the caller's wallet and memory context (session calls).
     as_caller: bool,
 }
@@ -80,7 +82,15 @@ impl<'a> Call<'a> {
             query: &[],
             body: None,
             ctx: None,
+            request_id: None,
             as_caller: false,
+        }
+    }
+
+    fn for_request(self, request_id: &'a str) -> Self {
+        Call {
+            request_id: Some(request_id),
+            ..self
         }
     }
 
@@ -252,15 +262,15 @@ impl FinnClient {
             .http
             .request(call.method.clone(), url.clone())
             .header("content-type", "application/json");
-        if let Some(ctx) = call.ctx {
-            req = req.header("x-request-id", &ctx.request_id);
-            if call.as_caller {
-                if let Some(wallet) = &ctx.wallet {
-                    req = req.header("x-wallet-address", wallet);
-                }
-                if let Some(memory) = &ctx.memory_context {
-                    req = req.header("x-memory-context", memory);
-                }
+        if let Some(id) = call.ctx.map(|c| c.request_id.as_str()).or(call.request_id) {
+            req = req.header("x-request-id", id);
+        }
+        if let Some(ctx) = call.ctx.filter(|_| call.as_caller) {
+            if let Some(wallet) = &ctx.wallet {
+                req = req.header("x-wallet-address", wallet);
+            }
+            if let Some(memory) = &ctx.memory_context {
+                req = req.header("x-memory-context", memory);
             }
         }
         if let Some(body) = call.body {
@@ -289,24 +299,30 @@ impl FinnClient {
         serde_json::from_slice(&bytes).map_err(|e| CallError::Body(e.to_string()))
     }
 
+    /// A lookup: `Ok(None)` on 404, an error (logged) when Finn could not answer.
     async fn lookup<T: serde::de::DeserializeOwned>(
         &self,
         segments: &[&str],
+        request_id: &str,
         what: &'static str,
-    ) -> Option<T> {
+    ) -> Result<Option<T>, UpstreamError> {
         let not_found = |s: u16| s == 404;
-        match self.call(Call::get(segments), not_found).await {
-            Ok(value) => match serde_json::from_value(value) {
-                Ok(body) => Some(body),
-                Err(e) => {
-                    tracing::warn!(event = "finn_lookup_failed", lookup = what, detail = %e);
-                    None
-                }
-            },
-            Err(CallError::Status { status: 404, .. }) => None,
+        let failed = |detail: &dyn std::fmt::Display| {
+            tracing::warn!(event = "finn_lookup_failed", lookup = what, request_id, detail = %detail);
+        };
+        match self
+            .call(Call::get(segments).for_request(request_id), not_found)
+            .await
+        {
+            Ok(value) => serde_json::from_value(value).map(Some).map_err(|e| {
+                failed(&e);
+                UpstreamError::Unavailable
+            }),
+            Err(CallError::Status { status: 404, .. }) => Ok(None),
+            Err(CallError::Open) => Err(UpstreamError::CircuitOpen),
             Err(err) => {
-                tracing::warn!(event = "finn_lookup_failed", lookup = what, detail = %err);
-                None
+                failed(&err);
+                Err(UpstreamError::Unavailable)
             }
         }
     }
@@ -335,6 +351,7 @@ impl FinnClient {
             query: &[],
             body,
             ctx: Some(ctx),
+            request_id: None,
             as_caller,
         })
         .await
@@ -353,24 +370,38 @@ impl FinnClient {
 }
 
 impl OwnershipResolver for FinnClient {
-    async fn resolve_nft_id(&self, wallet: &str) -> Option<String> {
-        self.lookup::<NftBody>(&["api", "identity", "wallet", wallet, "nft"], "nft")
-            .await
-            .and_then(|b| b.nft_id)
-            .filter(|id| !id.is_empty())
+    async fn resolve_nft_id(
+        &self,
+        request_id: &str,
+        wallet: &str,
+    ) -> Result<Option<String>, UpstreamError> {
+        let body = self
+            .lookup::<NftBody>(
+                &["api", "identity", "wallet", wallet, "nft"],
+                request_id,
+                "nft",
+            )
+            .await?;
+        Ok(body.and_then(|b| b.nft_id).filter(|id| !id.is_empty()))
     }
 
-    async fn resolve_ownership(&self, wallet: &str) -> Option<Ownership> {
-        self.lookup::<OwnershipBody>(
-            &["api", "identity", "wallet", wallet, "ownership"],
-            "ownership",
-        )
-        .await
-        .map(|body| Ownership {
+    async fn resolve_ownership(
+        &self,
+        request_id: &str,
+        wallet: &str,
+    ) -> Result<Option<Ownership>, UpstreamError> {
+        let body = self
+            .lookup::<OwnershipBody>(
+                &["api", "identity", "wallet", wallet, "ownership"],
+                request_id,
+                "ownership",
+            )
+            .await?;
+        Ok(body.map(|body| Ownership {
             nft_id: body.nft_id,
             owner_wallet: body.owner_wallet,
             delegated_wallets: body.delegated_wallets,
-        })
+        }))
     }
 }
 
@@ -541,9 +572,10 @@ struct StakingBody {
 }
 
 impl StakingLookup for FinnClient {
-    async fn bgt_staked(&self, wallet: &str) -> Option<f64> {
+    async fn bgt_staked(&self, request_id: &str, wallet: &str) -> Option<f64> {
         let segments = ["api", "conviction", wallet, "staking"];
-        match self.call(Call::get(&segments), |s| s == 404).await {
+        let call = Call::get(&segments).for_request(request_id);
+        match self.call(call, |s| s == 404).await {
             Ok(value) => {
                 let staked = serde_json::from_value::<StakingBody>(value)
                     .ok()

@@ -1,27 +1,21 @@
-//! [`NonceStore`] in process memory (one replica only: nonces do not cross processes).
+//! [`NonceStore`] in process memory (one replica only: claims do not cross processes).
 
 use std::collections::HashMap;
 use std::future::{Future, ready};
 use std::sync::{Arc, Mutex};
 
-use crate::core::auth::NonceUse;
 use crate::core::error::PortError;
 use crate::core::ports::NonceStore;
 
-/// Entries held at most; beyond it (after dropping expired ones) issuing answers
-/// `Unavailable`, so unauthenticated nonce requests cannot grow memory without bound.
+/// Values remembered at most; beyond it (after dropping expired ones) a claim answers
+/// `Unavailable`. Only logins that passed every other check (and signed callbacks) claim, each
+/// behind the per-client rate limit, so filling it takes many clients.
 pub const DEFAULT_CAPACITY: usize = 100_000;
-
-#[derive(Clone, Copy)]
-struct Entry {
-    server_issued: bool,
-    used: bool,
-    expires_at: i64,
-}
 
 #[derive(Default)]
 struct Inner {
-    entries: HashMap<String, Entry>,
+    /// Value → remembered until (Unix seconds).
+    entries: HashMap<String, i64>,
     /// Earliest time at which a sweep can find something to drop.
     next_sweep: i64,
 }
@@ -31,17 +25,13 @@ impl Inner {
         if now < self.next_sweep {
             return;
         }
-        self.entries.retain(|_, e| e.expires_at >= now);
+        self.entries.retain(|_, until| *until >= now);
         self.next_sweep = self
             .entries
             .values()
-            .map(|e| e.expires_at + 1)
+            .map(|until| until + 1)
             .min()
             .unwrap_or(i64::MAX);
-    }
-
-    fn note_expiry(&mut self, expires_at: i64) {
-        self.next_sweep = self.next_sweep.min(expires_at + 1);
     }
 }
 
@@ -71,81 +61,35 @@ impl MemoryNonceStore {
             capacity,
         }
     }
-
-    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T, PortError>) -> Result<T, PortError> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PortError::Unexpected("nonce store lock poisoned".into()))?;
-        f(&mut guard)
-    }
-}
-
-fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl NonceStore for MemoryNonceStore {
-    fn issue(
+    fn claim(
         &self,
-        nonce: &str,
-        expires_at: i64,
-    ) -> impl Future<Output = Result<(), PortError>> + Send {
-        ready(self.with(|inner| {
-            inner.sweep(now_secs());
-            if inner.entries.contains_key(nonce) {
-                return Err(PortError::Conflict("nonce already exists".into()));
-            }
-            if inner.entries.len() >= self.capacity {
-                return Err(PortError::Unavailable("nonce store is full".into()));
-            }
-            inner.entries.insert(
-                nonce.to_owned(),
-                Entry {
-                    server_issued: true,
-                    used: false,
-                    expires_at,
-                },
-            );
-            inner.note_expiry(expires_at);
-            Ok(())
-        }))
-    }
-
-    fn consume(
-        &self,
-        nonce: &str,
+        value: &str,
         now: i64,
         retain_until: i64,
-        accept_unknown: bool,
-    ) -> impl Future<Output = Result<NonceUse, PortError>> + Send {
-        ready(self.with(|inner| {
-            inner.sweep(now);
-            let answer = match inner.entries.get_mut(nonce) {
-                Some(e) if e.server_issued && !e.used && e.expires_at > now => {
-                    e.used = true;
-                    e.expires_at = e.expires_at.max(retain_until);
-                    NonceUse::ServerIssued
-                }
-                Some(_) => NonceUse::Refused,
-                None if accept_unknown => {
-                    if inner.entries.len() >= self.capacity {
-                        return Err(PortError::Unavailable("nonce store is full".into()));
+    ) -> impl Future<Output = Result<bool, PortError>> + Send {
+        let answer = match self.inner.lock() {
+            Err(_) => Err(PortError::Unexpected("nonce store lock poisoned".into())),
+            Ok(mut inner) => {
+                inner.sweep(now);
+                let full = inner.entries.len() >= self.capacity;
+                match inner.entries.get_mut(value) {
+                    Some(until) if *until >= now => Ok(false),
+                    Some(until) => {
+                        *until = retain_until;
+                        Ok(true)
                     }
-                    inner.entries.insert(
-                        nonce.to_owned(),
-                        Entry {
-                            server_issued: false,
-                            used: true,
-                            expires_at: retain_until,
-                        },
-                    );
-                    NonceUse::ClientChosen
+                    None if full => Err(PortError::Unavailable("nonce store is full".into())),
+                    None => {
+                        inner.entries.insert(value.to_owned(), retain_until);
+                        inner.next_sweep = inner.next_sweep.min(retain_until + 1);
+                        Ok(true)
+                    }
                 }
-                None => NonceUse::Refused,
-            };
-            inner.note_expiry(retain_until);
-            Ok(answer)
-        }))
+            }
+        };
+        ready(answer)
     }
 }

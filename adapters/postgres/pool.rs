@@ -1,5 +1,6 @@
 //! The bb8 pool of diesel-async connections: TLS per `sslmode`, short timeouts, metrics.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -20,13 +21,21 @@ pub struct PoolSettings {
     pub url: String,
     pub max_size: u32,
     pub connect_timeout: Duration,
+    /// Longest a statement may run: the server's `statement_timeout`, and with the checkout the
+    /// client's deadline for one port call.
+    pub query_timeout: Duration,
 }
+
+/// TCP keepalive probes start after this much silence on a database connection.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(10);
 
 /// A bb8 pool plus an exact count of callers waiting for a connection.
 #[derive(Clone)]
 pub struct PgPool {
     pool: Pool<AsyncPgConnection>,
     waiting: Arc<AtomicU32>,
+    /// Checkout plus query: no port call waits longer, whatever the network does.
+    deadline: Duration,
 }
 
 struct Waiting<'a>(&'a AtomicU32);
@@ -48,6 +57,17 @@ impl PgPool {
             .map_err(|_| "DATABASE_URL is not a valid PostgreSQL URL".to_owned())?;
         pg.connect_timeout(settings.connect_timeout);
         pg.application_name("dixie");
+        // The server ends a statement (or an abandoned transaction) that runs too long ...
+        let ms = settings.query_timeout.as_millis();
+        pg.options(format!(
+            "-c statement_timeout={ms} -c idle_in_transaction_session_timeout={ms}"
+        ));
+        // ... and the kernel drops a connection whose peer stops answering.
+        pg.keepalives(true);
+        pg.keepalives_idle(KEEPALIVE_IDLE);
+        pg.keepalives_interval(Duration::from_secs(2));
+        pg.keepalives_retries(3);
+        pg.tcp_user_timeout(settings.query_timeout + settings.connect_timeout);
         pg.ssl_mode(match parsed.mode {
             SslMode::Disable => tokio_postgres::config::SslMode::Disable,
             SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
@@ -93,7 +113,25 @@ impl PgPool {
         Ok(PgPool {
             pool,
             waiting: Arc::new(AtomicU32::new(0)),
+            deadline: settings.connect_timeout + settings.query_timeout,
         })
+    }
+
+    /// Runs one port call (checkout and queries) within the pool's deadline; past it the call
+    /// is abandoned as `Unavailable`. An abandoned connection goes back to the pool only if
+    /// it is not mid-transaction (diesel-async marks those broken); a query still in flight on
+    /// it delays that connection's next user, who is bounded by the same deadline.
+    pub async fn timed<T>(
+        &self,
+        call: impl Future<Output = Result<T, PortError>>,
+    ) -> Result<T, PortError> {
+        match tokio::time::timeout(self.deadline, call).await {
+            Ok(result) => result,
+            Err(_) => Err(PortError::Unavailable(format!(
+                "database call exceeded {} ms",
+                self.deadline.as_millis()
+            ))),
+        }
     }
 
     /// A connection, or `Unavailable` within the connect timeout.

@@ -65,133 +65,157 @@ async fn store(conn: &mut AsyncPgConnection, schedule: &Schedule) -> Result<(), 
 
 impl ScheduleStore for PostgresScheduleStore {
     async fn create(&self, schedule: &Schedule, limit: usize) -> Result<bool, PortError> {
-        let mut conn = self.pool.get().await?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let created = conn
-            .transaction(async |conn| -> Result<bool, DieselError> {
-                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
-                    .bind::<diesel::sql_types::Text, _>(&schedule.nft_id)
-                    .execute(conn)
-                    .await?;
-                let existing: i64 = se::table
-                    .filter(se::nft_id.eq(&schedule.nft_id))
-                    .select(count_star())
-                    .get_result(conn)
-                    .await?;
-                if existing >= limit {
-                    return Ok(false);
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let created = conn
+                    .transaction(async |conn| -> Result<bool, DieselError> {
+                        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
+                            .bind::<diesel::sql_types::Text, _>(&schedule.nft_id)
+                            .execute(conn)
+                            .await?;
+                        let existing: i64 = se::table
+                            .filter(se::nft_id.eq(&schedule.nft_id))
+                            .select(count_star())
+                            .get_result(conn)
+                            .await?;
+                        if existing >= limit {
+                            return Ok(false);
+                        }
+                        diesel::insert_into(se::table)
+                            .values((
+                                se::id.eq(&schedule.id),
+                                se::nft_id.eq(&schedule.nft_id),
+                                se::schedule.eq(encode(schedule)?),
+                            ))
+                            .execute(conn)
+                            .await?;
+                        Ok(true)
+                    })
+                    .await;
+                match created {
+                    Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Err(
+                        PortError::Conflict(format!("schedule {} exists", schedule.id)),
+                    ),
+                    other => other.map_err(db_err),
                 }
-                diesel::insert_into(se::table)
-                    .values((
-                        se::id.eq(&schedule.id),
-                        se::nft_id.eq(&schedule.nft_id),
-                        se::schedule.eq(encode(schedule)?),
-                    ))
-                    .execute(conn)
-                    .await?;
-                Ok(true)
             })
-            .await;
-        match created {
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Err(
-                PortError::Conflict(format!("schedule {} exists", schedule.id)),
-            ),
-            other => other.map_err(db_err),
-        }
+            .await
     }
 
     async fn get(&self, id: &str) -> Result<Option<Schedule>, PortError> {
-        let mut conn = self.pool.get().await?;
-        se::table
-            .filter(se::id.eq(id))
-            .select(se::schedule)
-            .first::<Value>(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                se::table
+                    .filter(se::id.eq(id))
+                    .select(se::schedule)
+                    .first::<Value>(&mut conn)
+                    .await
+                    .optional()
+                    .and_then(|v| v.map(decode).transpose())
+                    .map_err(db_err)
+            })
             .await
-            .optional()
-            .and_then(|v| v.map(decode).transpose())
-            .map_err(db_err)
     }
 
     async fn list_for_nft(&self, nft_id: &str) -> Result<Vec<Schedule>, PortError> {
-        let mut conn = self.pool.get().await?;
-        let rows: Vec<Value> = se::table
-            .filter(se::nft_id.eq(nft_id))
-            .order(se::seq.asc())
-            .select(se::schedule)
-            .load(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let rows: Vec<Value> = se::table
+                    .filter(se::nft_id.eq(nft_id))
+                    .order(se::seq.asc())
+                    .select(se::schedule)
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                rows.into_iter()
+                    .map(decode)
+                    .collect::<Result<_, _>>()
+                    .map_err(db_err)
+            })
             .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(decode)
-            .collect::<Result<_, _>>()
-            .map_err(db_err)
     }
 
     async fn update<F>(&self, id: &str, change: F) -> Result<Option<Schedule>, PortError>
     where
         F: FnOnce(&mut Schedule) -> bool + Send,
     {
-        let mut conn = self.pool.get().await?;
-        conn.transaction(async |conn| -> Result<Option<Schedule>, DieselError> {
-            let Some(current) = locked(conn, id).await? else {
-                return Ok(None);
-            };
-            let mut next = current.clone();
-            if !change(&mut next) {
-                return Ok(Some(current));
-            }
-            store(conn, &next).await?;
-            Ok(Some(next))
-        })
-        .await
-        .map_err(db_err)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                conn.transaction(async |conn| -> Result<Option<Schedule>, DieselError> {
+                    let Some(current) = locked(conn, id).await? else {
+                        return Ok(None);
+                    };
+                    let mut next = current.clone();
+                    if !change(&mut next) {
+                        return Ok(Some(current));
+                    }
+                    store(conn, &next).await?;
+                    Ok(Some(next))
+                })
+                .await
+                .map_err(db_err)
+            })
+            .await
     }
 
     async fn record_fire<F>(&self, id: &str, fire: F) -> Result<Option<Execution>, PortError>
     where
         F: FnOnce(&mut Schedule) -> Execution + Send,
     {
-        let mut conn = self.pool.get().await?;
-        let kept = i64::try_from(HISTORY_KEPT).unwrap_or(i64::MAX);
-        conn.transaction(async |conn| -> Result<Option<Execution>, DieselError> {
-            let Some(mut schedule) = locked(conn, id).await? else {
-                return Ok(None);
-            };
-            let execution = fire(&mut schedule);
-            store(conn, &schedule).await?;
-            diesel::insert_into(sx::table)
-                .values((
-                    sx::schedule_id.eq(id),
-                    sx::execution.eq(encode(&execution)?),
-                ))
-                .execute(conn)
-                .await?;
-            diesel::sql_query(PRUNE)
-                .bind::<diesel::sql_types::Text, _>(id)
-                .bind::<diesel::sql_types::BigInt, _>(kept)
-                .execute(conn)
-                .await?;
-            Ok(Some(execution))
-        })
-        .await
-        .map_err(db_err)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let kept = i64::try_from(HISTORY_KEPT).unwrap_or(i64::MAX);
+                conn.transaction(async |conn| -> Result<Option<Execution>, DieselError> {
+                    let Some(mut schedule) = locked(conn, id).await? else {
+                        return Ok(None);
+                    };
+                    let execution = fire(&mut schedule);
+                    store(conn, &schedule).await?;
+                    diesel::insert_into(sx::table)
+                        .values((
+                            sx::schedule_id.eq(id),
+                            sx::execution.eq(encode(&execution)?),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    diesel::sql_query(PRUNE)
+                        .bind::<diesel::sql_types::Text, _>(id)
+                        .bind::<diesel::sql_types::BigInt, _>(kept)
+                        .execute(conn)
+                        .await?;
+                    Ok(Some(execution))
+                })
+                .await
+                .map_err(db_err)
+            })
+            .await
     }
 
     async fn history(&self, id: &str) -> Result<Vec<Execution>, PortError> {
-        let mut conn = self.pool.get().await?;
-        let kept = i64::try_from(HISTORY_KEPT).unwrap_or(i64::MAX);
-        let mut rows: Vec<Value> = sx::table
-            .filter(sx::schedule_id.eq(id))
-            .order(sx::seq.desc())
-            .limit(kept)
-            .select(sx::execution)
-            .load(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let kept = i64::try_from(HISTORY_KEPT).unwrap_or(i64::MAX);
+                let mut rows: Vec<Value> = sx::table
+                    .filter(sx::schedule_id.eq(id))
+                    .order(sx::seq.desc())
+                    .limit(kept)
+                    .select(sx::execution)
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                rows.reverse();
+                rows.into_iter()
+                    .map(decode)
+                    .collect::<Result<_, _>>()
+                    .map_err(db_err)
+            })
             .await
-            .map_err(db_err)?;
-        rows.reverse();
-        rows.into_iter()
-            .map(decode)
-            .collect::<Result<_, _>>()
-            .map_err(db_err)
     }
 }

@@ -190,50 +190,73 @@ async fn earlier_recording(
     }))
 }
 
+/// `(nftId, aggregate JSON)` rows as aggregates.
+fn aggregates(rows: Vec<(String, Value)>) -> Result<Vec<(String, ReputationAggregate)>, PortError> {
+    rows.into_iter()
+        .map(|(id, v)| Ok((id, from_json(v)?)))
+        .collect()
+}
+
 impl ReputationStore for PostgresReputationStore {
     async fn get(&self, nft_id: &str) -> Result<Option<ReputationAggregate>, PortError> {
-        let mut conn = self.pool.get().await?;
-        load_aggregate(&mut conn, nft_id).await.map_err(db_err)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                load_aggregate(&mut conn, nft_id).await.map_err(db_err)
+            })
+            .await
     }
 
     async fn put(&self, nft_id: &str, aggregate: &ReputationAggregate) -> Result<(), PortError> {
-        let mut conn = self.pool.get().await?;
-        upsert_aggregate(&mut conn, nft_id, aggregate).await
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                upsert_aggregate(&mut conn, nft_id, aggregate).await
+            })
+            .await
     }
 
     async fn list_cold(&self) -> Result<Vec<(String, ReputationAggregate)>, PortError> {
-        let mut conn = self.pool.get().await?;
-        let rows: Vec<(String, Value)> = ra::table
-            .filter(ra::state.eq(ReputationState::Cold.as_str()))
-            .select((ra::nft_id, ra::aggregate))
-            .load(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let rows: Vec<(String, Value)> = ra::table
+                    .filter(ra::state.eq(ReputationState::Cold.as_str()))
+                    .select((ra::nft_id, ra::aggregate))
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                aggregates(rows)
+            })
             .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(id, v)| Ok((id, from_json(v)?)))
-            .collect()
     }
 
     async fn count(&self) -> Result<u64, PortError> {
-        let mut conn = self.pool.get().await?;
-        let n: i64 = ra::table
-            .select(count_star())
-            .get_result(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let n: i64 = ra::table
+                    .select(count_star())
+                    .get_result(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                Ok(n.max(0) as u64)
+            })
             .await
-            .map_err(db_err)?;
-        Ok(n.max(0) as u64)
     }
 
     async fn list_all(&self) -> Result<Vec<(String, ReputationAggregate)>, PortError> {
-        let mut conn = self.pool.get().await?;
-        let rows: Vec<(String, Value)> = ra::table
-            .select((ra::nft_id, ra::aggregate))
-            .load(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let rows: Vec<(String, Value)> = ra::table
+                    .select((ra::nft_id, ra::aggregate))
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                aggregates(rows)
+            })
             .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(id, v)| Ok((id, from_json(v)?)))
-            .collect()
     }
 
     async fn get_task_cohort(
@@ -242,17 +265,21 @@ impl ReputationStore for PostgresReputationStore {
         model_id: &str,
         task_type: &str,
     ) -> Result<Option<TaskTypeCohort>, PortError> {
-        let mut conn = self.pool.get().await?;
-        let found: Option<Value> = rc::table
-            .filter(rc::nft_id.eq(nft_id))
-            .filter(rc::model_id.eq(model_id))
-            .filter(rc::task_type.eq(task_type))
-            .select(rc::cohort)
-            .first(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let found: Option<Value> = rc::table
+                    .filter(rc::nft_id.eq(nft_id))
+                    .filter(rc::model_id.eq(model_id))
+                    .filter(rc::task_type.eq(task_type))
+                    .select(rc::cohort)
+                    .first(&mut conn)
+                    .await
+                    .optional()
+                    .map_err(db_err)?;
+                found.map(from_json).transpose()
+            })
             .await
-            .optional()
-            .map_err(db_err)?;
-        found.map(from_json).transpose()
     }
 
     async fn put_task_cohort(
@@ -260,45 +287,61 @@ impl ReputationStore for PostgresReputationStore {
         nft_id: &str,
         cohort: &TaskTypeCohort,
     ) -> Result<(), PortError> {
-        let mut conn = self.pool.get().await?;
-        upsert_cohort(&mut conn, nft_id, cohort).await
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                upsert_cohort(&mut conn, nft_id, cohort).await
+            })
+            .await
     }
 
     async fn list_task_cohorts(&self, nft_id: &str) -> Result<Vec<TaskTypeCohort>, PortError> {
-        let mut conn = self.pool.get().await?;
-        let rows: Vec<Value> = rc::table
-            .filter(rc::nft_id.eq(nft_id))
-            .order((rc::model_id.asc(), rc::task_type.asc()))
-            .select(rc::cohort)
-            .load(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let rows: Vec<Value> = rc::table
+                    .filter(rc::nft_id.eq(nft_id))
+                    .order((rc::model_id.asc(), rc::task_type.asc()))
+                    .select(rc::cohort)
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                rows.into_iter().map(from_json).collect()
+            })
             .await
-            .map_err(db_err)?;
-        rows.into_iter().map(from_json).collect()
     }
 
     async fn count_by_state(&self) -> Result<StateCounts, PortError> {
-        let mut conn = self.pool.get().await?;
-        let rows: Vec<(String, i64)> = ra::table
-            .group_by(ra::state)
-            .select((ra::state, count_star()))
-            .load(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let rows: Vec<(String, i64)> = ra::table
+                    .group_by(ra::state)
+                    .select((ra::state, count_star()))
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                let mut counts = StateCounts::default();
+                for (state, n) in rows {
+                    match ReputationState::parse(&state) {
+                        Some(s) => counts.add(s, n.max(0) as u64),
+                        None => tracing::warn!(event = "unknown_reputation_state", state = %state),
+                    }
+                }
+                Ok(counts)
+            })
             .await
-            .map_err(db_err)?;
-        let mut counts = StateCounts::default();
-        for (state, n) in rows {
-            match ReputationState::parse(&state) {
-                Some(s) => counts.add(s, n.max(0) as u64),
-                None => tracing::warn!(event = "unknown_reputation_state", state = %state),
-            }
-        }
-        Ok(counts)
     }
 
     async fn append_event(&self, nft_id: &str, event: &ReputationEvent) -> Result<i64, PortError> {
-        let mut conn = self.pool.get().await?;
-        insert_event(&mut conn, nft_id, event, None)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                insert_event(&mut conn, nft_id, event, None)
+                    .await
+                    .map_err(db_err)
+            })
             .await
-            .map_err(db_err)
     }
 
     async fn get_event_history(
@@ -307,25 +350,29 @@ impl ReputationStore for PostgresReputationStore {
         after: Option<i64>,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, PortError> {
-        let mut conn = self.pool.get().await?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows: Vec<(i64, Value)> = re::table
-            .filter(re::nft_id.eq(nft_id))
-            .filter(re::seq.gt(after.unwrap_or(0)))
-            .order(re::seq.asc())
-            .limit(limit)
-            .select((re::seq, re::event))
-            .load(&mut conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(seq, v)| {
-                Ok(StoredEvent {
-                    seq,
-                    event: from_json(v)?,
-                })
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let rows: Vec<(i64, Value)> = re::table
+                    .filter(re::nft_id.eq(nft_id))
+                    .filter(re::seq.gt(after.unwrap_or(0)))
+                    .order(re::seq.asc())
+                    .limit(limit)
+                    .select((re::seq, re::event))
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                rows.into_iter()
+                    .map(|(seq, v)| {
+                        Ok(StoredEvent {
+                            seq,
+                            event: from_json(v)?,
+                        })
+                    })
+                    .collect()
             })
-            .collect()
+            .await
     }
 
     async fn record_event<F>(
@@ -338,56 +385,63 @@ impl ReputationStore for PostgresReputationStore {
     where
         F: FnOnce(Option<&ReputationAggregate>, Option<&TaskTypeCohort>) -> Derived + Send,
     {
-        let mut conn = self.pool.get().await?;
-        let outcome = conn
-            .transaction(async |conn| -> Result<RecordOutcome, TxError> {
-                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                    .bind::<diesel::sql_types::Text, _>(nft_id)
-                    .execute(conn)
-                    .await?;
-                if let Some(earlier) = earlier_recording(conn, nft_id, event).await? {
-                    return earlier.map_err(TxError::Port);
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let outcome = conn
+                    .transaction(async |conn| -> Result<RecordOutcome, TxError> {
+                        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                            .bind::<diesel::sql_types::Text, _>(nft_id)
+                            .execute(conn)
+                            .await?;
+                        if let Some(earlier) = earlier_recording(conn, nft_id, event).await? {
+                            return earlier.map_err(TxError::Port);
+                        }
+                        let current = load_aggregate(conn, nft_id).await?;
+                        let current_cohort: Option<TaskTypeCohort> = match cohort_key {
+                            Some((model, task)) => rc::table
+                                .filter(rc::nft_id.eq(nft_id))
+                                .filter(rc::model_id.eq(model))
+                                .filter(rc::task_type.eq(task))
+                                .select(rc::cohort)
+                                .first::<Value>(conn)
+                                .await
+                                .optional()?
+                                .map(from_json)
+                                .transpose()?,
+                            None => None,
+                        };
+                        let (aggregate, cohort) = derive(current.as_ref(), current_cohort.as_ref());
+                        let seq = insert_event(conn, nft_id, event, Some(&event.event_id)).await?;
+                        upsert_aggregate(conn, nft_id, &aggregate).await?;
+                        if let Some(cohort) = &cohort {
+                            upsert_cohort(conn, nft_id, cohort).await?;
+                        }
+                        Ok(RecordOutcome::Recorded { seq })
+                    })
+                    .await;
+                match outcome {
+                    Ok(outcome) => Ok(outcome),
+                    Err(TxError::Port(e)) => Err(e),
+                    // The same event_id was committed for another NFT between our check and insert.
+                    Err(TxError::Db(DieselError::DatabaseError(
+                        DatabaseErrorKind::UniqueViolation,
+                        _,
+                    ))) => {
+                        match earlier_recording(&mut conn, nft_id, event)
+                            .await
+                            .map_err(db_err)?
+                        {
+                            Some(earlier) => earlier,
+                            None => Err(PortError::Unexpected(
+                                "unique violation without a row".into(),
+                            )),
+                        }
+                    }
+                    Err(TxError::Db(e)) => Err(db_err(e)),
                 }
-                let current = load_aggregate(conn, nft_id).await?;
-                let current_cohort: Option<TaskTypeCohort> = match cohort_key {
-                    Some((model, task)) => rc::table
-                        .filter(rc::nft_id.eq(nft_id))
-                        .filter(rc::model_id.eq(model))
-                        .filter(rc::task_type.eq(task))
-                        .select(rc::cohort)
-                        .first::<Value>(conn)
-                        .await
-                        .optional()?
-                        .map(from_json)
-                        .transpose()?,
-                    None => None,
-                };
-                let (aggregate, cohort) = derive(current.as_ref(), current_cohort.as_ref());
-                let seq = insert_event(conn, nft_id, event, Some(&event.event_id)).await?;
-                upsert_aggregate(conn, nft_id, &aggregate).await?;
-                if let Some(cohort) = &cohort {
-                    upsert_cohort(conn, nft_id, cohort).await?;
-                }
-                Ok(RecordOutcome::Recorded { seq })
             })
-            .await;
-        match outcome {
-            Ok(outcome) => Ok(outcome),
-            Err(TxError::Port(e)) => Err(e),
-            // The same event_id was committed for another NFT between our check and insert.
-            Err(TxError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
-                match earlier_recording(&mut conn, nft_id, event)
-                    .await
-                    .map_err(db_err)?
-                {
-                    Some(earlier) => earlier,
-                    None => Err(PortError::Unexpected(
-                        "unique violation without a row".into(),
-                    )),
-                }
-            }
-            Err(TxError::Db(e)) => Err(db_err(e)),
-        }
+            .await
     }
 
     fn describe(&self) -> StoreInfo {
@@ -398,11 +452,15 @@ impl ReputationStore for PostgresReputationStore {
     }
 
     async fn probe(&self) -> Result<(), PortError> {
-        let mut conn = self.pool.get().await?;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                diesel::sql_query("SELECT 1")
+                    .execute(&mut conn)
+                    .await
+                    .map(|_| ())
+                    .map_err(db_err)
+            })
             .await
-            .map(|_| ())
-            .map_err(db_err)
     }
 }

@@ -7,7 +7,7 @@
 use std::future::Future;
 
 use crate::core::auth::allowlist::Allowlist;
-use crate::core::auth::{Claims, Jwk, JwtAlgorithm, NonceUse, TokenError, TokenRequest};
+use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
 use crate::core::error::PortError;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{Ownership, UpstreamHealth};
@@ -130,31 +130,23 @@ pub trait TokenSigner: Clone + Send + Sync + 'static {
     fn jwks(&self) -> Vec<Jwk>;
 }
 
-/// Single-use SIWE nonces, shared by every replica that uses the same backing store.
+/// Values that may be used once — SIWE nonces, signed schedule callbacks — shared by every
+/// replica that uses the same backing store.
 ///
 /// Times are Unix seconds. Contract every adapter meets (checked by the shared contract suite):
-/// - `issue` records a server-issued nonce, unused, valid until `expires_at`; issuing a nonce
-///   that is already known is `PortError::Conflict`.
-/// - `consume` is atomic: of any number of concurrent calls for one nonce, at most one gets an
-///   accepting answer. A server-issued, unused nonce with `expires_at > now` becomes used and
-///   answers [`NonceUse::ServerIssued`]; an unknown nonce, when `accept_unknown`, is recorded as
-///   used and answers [`NonceUse::ClientChosen`]; everything else answers [`NonceUse::Refused`].
-/// - A used nonce is remembered at least until `retain_until`; after its time an entry may be
-///   forgotten at any moment.
+/// - `claim` is atomic: of any number of concurrent claims of one value, at most one answers
+///   `true`; a value claimed before answers `false` while it is remembered.
+/// - A claimed value is remembered at least until `retain_until`; once `now` is past that it
+///   may be forgotten (and claimed again) at any moment.
+/// - A store that cannot remember one more value answers `PortError::Unavailable`; it never
+///   answers `true` without remembering.
 pub trait NonceStore: Clone + Send + Sync + 'static {
-    fn issue(
+    fn claim(
         &self,
-        nonce: &str,
-        expires_at: i64,
-    ) -> impl Future<Output = Result<(), PortError>> + Send;
-
-    fn consume(
-        &self,
-        nonce: &str,
+        value: &str,
         now: i64,
         retain_until: i64,
-        accept_unknown: bool,
-    ) -> impl Future<Output = Result<NonceUse, PortError>> + Send;
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
 }
 
 /// The durable home of the allowlist (contract §8.2).
@@ -170,12 +162,24 @@ pub trait AllowlistStore: Clone + Send + Sync + 'static {
 
 /// Resolves which dNFT a wallet holds, through the upstream that knows.
 ///
-/// Contract: an upstream failure (network, timeout, open breaker, bad body) is `None` plus a
-/// log line, never an error for the caller; "no NFT" is also `None`.
+/// Contract: "no dNFT" (the upstream's 404) is `Ok(None)`; an upstream failure (network,
+/// timeout, open breaker, 5xx, bad body) is an [`UpstreamError`] plus a log line, so that a
+/// caller never mistakes an outage for "not the owner". Every call carries `request_id`.
 pub trait OwnershipResolver: Clone + Send + Sync + 'static {
-    fn resolve_nft_id(&self, wallet: &str) -> impl Future<Output = Option<String>> + Send;
+    /// The dNFT `wallet` holds: `Ok(None)` when it holds none, `Err` when the upstream could
+    /// not answer (never read as "holds none").
+    fn resolve_nft_id(
+        &self,
+        request_id: &str,
+        wallet: &str,
+    ) -> impl Future<Output = Result<Option<String>, UpstreamError>> + Send;
 
-    fn resolve_ownership(&self, wallet: &str) -> impl Future<Output = Option<Ownership>> + Send;
+    /// The ownership record of the dNFT `wallet` holds, with the same answers.
+    fn resolve_ownership(
+        &self,
+        request_id: &str,
+        wallet: &str,
+    ) -> impl Future<Output = Result<Option<Ownership>, UpstreamError>> + Send;
 }
 
 /// The agent runtime's chat sessions (Finn `/api/sessions*`).
@@ -276,7 +280,11 @@ pub trait CronRegistry: Clone + Send + Sync + 'static {
 /// Contract: `Some(0.0)` when the upstream knows no staking for the wallet (404); `None`, plus
 /// a log line, when the lookup failed — never an error for the caller.
 pub trait StakingLookup: Clone + Send + Sync + 'static {
-    fn bgt_staked(&self, wallet: &str) -> impl Future<Output = Option<f64>> + Send;
+    fn bgt_staked(
+        &self,
+        request_id: &str,
+        wallet: &str,
+    ) -> impl Future<Output = Option<f64>> + Send;
 }
 
 /// Durable schedules and their executions (D9).
@@ -361,10 +369,8 @@ pub mod mocks {
             fn clone(&self) -> Self;
         }
         impl NonceStore for NonceStore {
-            fn issue(&self, nonce: &str, expires_at: i64)
-                -> impl Future<Output = Result<(), PortError>> + Send;
-            fn consume(&self, nonce: &str, now: i64, retain_until: i64, accept_unknown: bool)
-                -> impl Future<Output = Result<NonceUse, PortError>> + Send;
+            fn claim(&self, value: &str, now: i64, retain_until: i64)
+                -> impl Future<Output = Result<bool, PortError>> + Send;
         }
     }
 }

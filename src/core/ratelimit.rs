@@ -2,8 +2,11 @@
 //!
 //! Each identity keeps the count of the current fixed minute and of the previous one; the
 //! estimate for the sliding minute is `previous × (share of the previous minute still in the
-//! window) + current`. Memory is bounded by `max_keys`: stale identities are dropped first,
-//! and if the table is still full the oldest half is dropped.
+//! window) + current`. Memory is bounded by `max_keys`: when the table is full, identities with
+//! nothing left in the sliding minute are dropped first, then the least loaded of those under
+//! their limit, down to three quarters of `max_keys`. An identity at or over its limit is
+//! never dropped, so no number of new identities can release it; if every tracked identity is
+//! at its limit, a new one is admitted without being tracked (counted in `untracked`).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -35,6 +38,7 @@ pub struct RateLimiter {
     limit: u32,
     max_keys: usize,
     windows: HashMap<u64, Window>,
+    untracked: u64,
 }
 
 impl RateLimiter {
@@ -43,6 +47,7 @@ impl RateLimiter {
             limit: limit_per_minute.max(1),
             max_keys: max_keys.max(1),
             windows: HashMap::new(),
+            untracked: 0,
         }
     }
 
@@ -54,26 +59,33 @@ impl RateLimiter {
         self.windows.len()
     }
 
+    /// Requests admitted without tracking because every tracked identity was at its limit.
+    pub fn untracked(&self) -> u64 {
+        self.untracked
+    }
+
     /// Counts one request of the identity `key` (a 64-bit hash of it: no allocation per
     /// request) at `now` (monotonic) unless it is over the limit.
     pub fn check(&mut self, key: u64, now: Duration) -> Decision {
         let minute = now.as_secs() / WINDOW.as_secs();
+        let into_minute = now.as_secs_f64() % WINDOW.as_secs_f64();
+        let previous_share = 1.0 - into_minute / WINDOW.as_secs_f64();
         if !self.windows.contains_key(&key) && self.windows.len() >= self.max_keys {
-            self.evict(minute);
+            self.evict(minute, previous_share);
+            if self.windows.len() >= self.max_keys {
+                self.untracked += 1;
+                return Decision::Allow {
+                    remaining: self.limit.saturating_sub(1),
+                };
+            }
         }
         let w = self.windows.entry(key).or_insert(Window {
             minute,
             current: 0,
             previous: 0,
         });
-        if w.minute != minute {
-            w.previous = if w.minute + 1 == minute { w.current } else { 0 };
-            w.current = 0;
-            w.minute = minute;
-        }
-        let into_minute = now.as_secs_f64() % WINDOW.as_secs_f64();
-        let previous_share = 1.0 - into_minute / WINDOW.as_secs_f64();
-        let estimate = f64::from(w.previous) * previous_share + f64::from(w.current);
+        w.roll(minute);
+        let estimate = w.estimate(previous_share);
         if estimate + 1.0 > f64::from(self.limit) {
             let retry_after = (WINDOW.as_secs_f64() - into_minute).ceil().max(1.0) as u64;
             return Decision::Deny { retry_after };
@@ -84,17 +96,49 @@ impl RateLimiter {
         }
     }
 
-    fn evict(&mut self, minute: u64) {
+    fn evict(&mut self, minute: u64, previous_share: f64) {
         self.windows.retain(|_, w| w.minute + 1 >= minute);
-        if self.windows.len() >= self.max_keys {
-            let mut minutes: Vec<u64> = self.windows.values().map(|w| w.minute).collect();
-            minutes.sort_unstable();
-            let cutoff = minutes[minutes.len() / 2];
-            self.windows.retain(|_, w| w.minute > cutoff);
-            if self.windows.len() >= self.max_keys {
-                self.windows.clear();
-            }
+        if self.windows.len() < self.max_keys {
+            return;
         }
+        let limit = f64::from(self.limit);
+        let mut under: Vec<(f64, u64)> = self
+            .windows
+            .iter_mut()
+            .filter_map(|(key, w)| {
+                w.roll(minute);
+                let load = w.estimate(previous_share);
+                (load + 1.0 <= limit).then_some((load, *key))
+            })
+            .collect();
+        let target = self.max_keys - self.max_keys / 4;
+        let excess = self.windows.len().saturating_sub(target).min(under.len());
+        if excess == 0 {
+            return;
+        }
+        under.select_nth_unstable_by(excess - 1, |a, b| a.0.total_cmp(&b.0));
+        for (_, key) in &under[..excess] {
+            self.windows.remove(key);
+        }
+    }
+}
+
+impl Window {
+    /// Moves the window to `minute`: the current count becomes the previous one if adjacent.
+    fn roll(&mut self, minute: u64) {
+        if self.minute != minute {
+            self.previous = if self.minute + 1 == minute {
+                self.current
+            } else {
+                0
+            };
+            self.current = 0;
+            self.minute = minute;
+        }
+    }
+
+    fn estimate(&self, previous_share: f64) -> f64 {
+        f64::from(self.previous) * previous_share + f64::from(self.current)
     }
 }
 
@@ -135,6 +179,33 @@ mod tests {
             l.check(1, at(200.0)),
             Decision::Allow { remaining: 9 }
         ));
+    }
+
+    #[test]
+    fn a_limited_identity_survives_any_number_of_new_ones() {
+        let mut l = RateLimiter::new(5, 100);
+        for _ in 0..5 {
+            l.check(u64::MAX, at(1.0));
+        }
+        assert!(matches!(l.check(u64::MAX, at(1.0)), Decision::Deny { .. }));
+        for i in 0..10_500u64 {
+            l.check(i, at(2.0));
+            assert!(l.tracked() <= 100);
+        }
+        assert!(matches!(l.check(u64::MAX, at(3.0)), Decision::Deny { .. }));
+    }
+
+    #[test]
+    fn when_every_identity_is_limited_a_new_one_passes_untracked() {
+        let mut l = RateLimiter::new(1, 4);
+        for key in 0..4 {
+            assert!(matches!(l.check(key, at(1.0)), Decision::Allow { .. }));
+        }
+        assert!(matches!(l.check(9, at(1.0)), Decision::Allow { .. }));
+        assert_eq!(l.untracked(), 1);
+        for key in 0..4 {
+            assert!(matches!(l.check(key, at(1.0)), Decision::Deny { .. }));
+        }
     }
 
     #[test]

@@ -310,28 +310,23 @@ fn callback_time(timestamp: &str) -> Option<i64> {
 
 /// Checks a callback: `signature` must be the lowercase hex HMAC-SHA256 under `secret` of
 /// `"<schedule_id>:<timestamp>"`, and `timestamp` within [`CALLBACK_MAX_SKEW_SECS`] of `now`.
+/// Answers the timestamp in Unix seconds.
 pub fn verify_callback(
     secret: &[u8],
     schedule_id: &str,
     timestamp: &str,
     signature: &str,
     now: i64,
-) -> Result<(), CallbackError> {
+) -> Result<i64, CallbackError> {
     if secret.is_empty() {
         return Err(CallbackError::NoSecret);
     }
     let expected = callback_signature(secret, schedule_id, timestamp);
-    let matches = expected.len() == signature.len()
-        && expected
-            .bytes()
-            .zip(signature.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !matches {
+    if !crate::core::auth::constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
         return Err(CallbackError::BadSignature);
     }
     match callback_time(timestamp) {
-        Some(t) if (t - now).abs() <= CALLBACK_MAX_SKEW_SECS => Ok(()),
+        Some(t) if (t - now).abs() <= CALLBACK_MAX_SKEW_SECS => Ok(t),
         _ => Err(CallbackError::Stale),
     }
 }
@@ -460,13 +455,13 @@ mod tests {
         assert_eq!(sig.len(), 64);
         assert_eq!(
             verify_callback(b"secret", "sched-1", &ts, &sig, now),
-            Ok(())
+            Ok(now)
         );
         let ms = format!("{}000", now + 299);
         let sig_ms = callback_signature(b"secret", "sched-1", &ms);
         assert_eq!(
             verify_callback(b"secret", "sched-1", &ms, &sig_ms, now),
-            Ok(())
+            Ok(now + 299)
         );
         assert_eq!(
             verify_callback(b"", "sched-1", &ts, &sig, now),

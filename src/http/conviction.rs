@@ -53,13 +53,17 @@ impl ConvictionCache {
 }
 
 /// The conviction of `wallet`: cached, else from the staking lookup, else the fallback.
-pub async fn conviction_of<A: Adapters>(state: &AppState<A>, wallet: &str) -> Conviction {
+pub async fn conviction_of<A: Adapters>(
+    state: &AppState<A>,
+    request_id: &str,
+    wallet: &str,
+) -> Conviction {
     let key = wallet.to_ascii_lowercase();
     let now = Instant::now();
     if let Some(hit) = state.convictions.get(&key, now) {
         return hit;
     }
-    let staked = state.finn.bgt_staked(wallet).await;
+    let staked = state.finn.bgt_staked(request_id, wallet).await;
     let listed = matches!(&*state.access(), Access::Restricted(list) if list.allows_wallet(wallet));
     let conviction = Conviction::resolve(staked, listed);
     if conviction.cacheable() {

@@ -340,7 +340,7 @@ impl poem_openapi::ApiResponse for RouteError {
             ),
             (
                 401,
-                "No credentials, no wallet, or a bad callback signature (`unauthorized`)",
+                "No credentials, no wallet, or a bad or already used callback signature (`unauthorized`)",
             ),
             (402, "Finn: usage limit reached (`usage_limit`)"),
             (

@@ -6,24 +6,31 @@ pub mod conviction;
 pub mod error;
 pub mod middleware;
 pub mod payload;
+pub mod server;
 pub mod state;
 
 use std::future::Future;
 use std::time::Duration;
 
-use poem::listener::{Acceptor, Listener};
 use poem::middleware::CatchPanic;
-use poem::{Endpoint, EndpointExt, Response, Route, Server};
+use poem::{Endpoint, EndpointExt, Response, Route};
+use tokio::net::TcpListener;
 
 use error::{PanicToJson, framework_error};
-use middleware::{AccessLog, ApiGuard, BodyLimit, Cors, RequestIds, SecurityHeaders};
+use middleware::{
+    AccessLog, AllowOn405, AllowTable, ApiGuard, BodyLimit, Cors, RequestIds, SecurityHeaders,
+};
 use state::{Adapters, Shared};
 
 /// The whole application as one endpoint, monomorphized over the adapters.
 pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 'static {
     let cors = Cors(state.settings.cors.clone());
+    let body_limit = BodyLimit {
+        read_timeout: state.settings.body_read_timeout,
+    };
     let guard = ApiGuard(state.clone());
     let api = api::service(state);
+    let allow = AllowOn405(std::sync::Arc::new(AllowTable::from_spec(&api.spec())));
     let docs = api.swagger_ui();
     let spec_json = api.spec_endpoint();
     let spec_yaml = api.spec_endpoint_yaml();
@@ -34,30 +41,28 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
         .nest("/", api)
         .with(guard)
         .catch_all_error(framework_error)
+        .with(allow)
         .with(CatchPanic::new().with_handler(PanicToJson))
         .with(AccessLog)
-        .with(BodyLimit)
+        .with(body_limit)
         .with(cors)
         .with(SecurityHeaders)
         .with(RequestIds)
 }
 
-/// Serves the app on `acceptor` until `shutdown` resolves, then drains in-flight requests for
-/// at most `grace`.
+/// Serves the app on `listener` until `shutdown` resolves, then drains in-flight requests for
+/// at most `grace` (connection rules: [`server`]).
 pub async fn serve<A: Adapters>(
-    acceptor: impl Acceptor + 'static,
+    listener: TcpListener,
     state: Shared<A>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
+    limits: server::ConnLimits,
 ) -> std::io::Result<()> {
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app(state), shutdown, Some(grace))
-        .await
+    server::serve(listener, app(state), shutdown, grace, limits).await
 }
 
-/// Binds a TCP listener (port 0 picks a free port; the acceptor knows which).
-pub async fn bind(addr: std::net::SocketAddr) -> std::io::Result<impl Acceptor + 'static> {
-    poem::listener::TcpListener::bind(addr)
-        .into_acceptor()
-        .await
+/// Binds a TCP listener (port 0 picks a free port; `local_addr` tells which).
+pub async fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
 }

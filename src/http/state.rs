@@ -72,6 +72,10 @@ pub struct Settings {
     pub cors: Arc<CorsOrigins>,
     /// Requests per minute per identity.
     pub rate_limit_rpm: u32,
+    /// Proxies in front that append to `X-Forwarded-For` (0: the header is ignored).
+    pub trusted_proxy_hops: u8,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
     /// HMAC key of schedule callbacks; without one every callback is refused.
     pub callback_secret: Option<Secret>,
     /// How long a resolved conviction tier is reused (zero: never).
@@ -79,7 +83,7 @@ pub struct Settings {
 }
 
 /// Identities the rate limiter tracks at most.
-pub const RATE_LIMIT_KEYS: usize = 10_000;
+pub const RATE_LIMIT_KEYS: usize = 100_000;
 
 /// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
 pub struct AppState<A: Adapters> {

@@ -34,17 +34,19 @@ mod nonces {
 }
 
 #[tokio::test]
-async fn a_full_memory_nonce_store_refuses_new_nonces_with_unavailable() {
+async fn a_full_memory_nonce_store_refuses_new_claims_with_unavailable() {
     use dixie::core::error::PortError;
     use dixie::core::ports::NonceStore;
-    let far = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let store = MemoryNonceStore::with_capacity(2);
-    store.issue("aaaaaaaa", far).await.unwrap();
-    store.issue("bbbbbbbb", far).await.unwrap();
+    assert!(store.claim("aaaaaaaa", now, now + 3600).await.unwrap());
+    assert!(store.claim("bbbbbbbb", now, now + 3600).await.unwrap());
     assert!(matches!(
-        store.issue("cccccccc", far).await,
+        store.claim("cccccccc", now, now + 3600).await,
         Err(PortError::Unavailable(_))
     ));
+    // A value already held still answers (false), full or not.
+    assert!(!store.claim("aaaaaaaa", now, now + 3600).await.unwrap());
 }
 
 #[tokio::test]
@@ -52,6 +54,6 @@ async fn expired_memory_nonces_free_their_room() {
     use dixie::core::ports::NonceStore;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let store = MemoryNonceStore::with_capacity(1);
-    store.issue("aaaaaaaa", now - 5).await.unwrap();
-    store.issue("bbbbbbbb", now + 60).await.unwrap();
+    assert!(store.claim("aaaaaaaa", now - 10, now - 5).await.unwrap());
+    assert!(store.claim("bbbbbbbb", now, now + 60).await.unwrap());
 }

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use dixie::adapters::finn::FinnClient;
-use dixie::core::ports::{OwnershipResolver, UpstreamProbe};
+use dixie::core::ports::{OwnershipResolver, StakingLookup, UpstreamProbe};
+use dixie::core::upstream::UpstreamError;
 
 use crate::support::finn::{self, Mode};
 
@@ -20,27 +21,56 @@ async fn resolves_nft_and_ownership() {
     let client = FinnClient::new(&finn.url(), Duration::from_secs(2)).unwrap();
 
     assert_eq!(
-        client.resolve_nft_id(WALLET).await.as_deref(),
-        Some("nft-42")
+        client.resolve_nft_id("req-1", WALLET).await,
+        Ok(Some("nft-42".to_owned()))
     );
-    let own = client.resolve_ownership(WALLET).await.unwrap();
+    let own = client
+        .resolve_ownership("req-2", WALLET)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(own.nft_id, "nft-42");
     assert_eq!(own.owner_wallet, WALLET);
     assert_eq!(own.delegated_wallets.len(), 1);
 }
 
 #[tokio::test]
-async fn unknown_wallet_and_failures_are_none() {
+async fn lookups_carry_the_request_id() {
+    let finn = finn::spawn().await;
+    finn.add_owner(WALLET, "nft-42", &[]);
+    finn.set_stake(WALLET, 5.0);
+    let client = FinnClient::new(&finn.url(), Duration::from_secs(2)).unwrap();
+    client.resolve_nft_id("req-nft", WALLET).await.unwrap();
+    client.resolve_ownership("req-own", WALLET).await.unwrap();
+    client.bgt_staked("req-stake", WALLET).await.unwrap();
+    for (endpoint, id) in [
+        ("nft", "req-nft"),
+        ("ownership", "req-own"),
+        ("staking", "req-stake"),
+    ] {
+        let received = finn.received(endpoint).unwrap();
+        assert_eq!(received.headers["x-request-id"], id, "{endpoint}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_wallet_is_none_and_a_failure_is_an_error() {
     let finn = finn::spawn().await;
     let client = FinnClient::new(&finn.url(), Duration::from_millis(300)).unwrap();
-    assert_eq!(client.resolve_nft_id(WALLET).await, None);
+    assert_eq!(client.resolve_nft_id("r", WALLET).await, Ok(None));
 
     finn.add_owner(WALLET, "nft-42", &[]);
     finn.set_mode("nft", Mode::Status(502));
-    assert_eq!(client.resolve_nft_id(WALLET).await, None);
+    assert_eq!(
+        client.resolve_nft_id("r", WALLET).await,
+        Err(UpstreamError::Unavailable)
+    );
     finn.set_mode("ownership", Mode::DelayMs(2_000));
     let start = std::time::Instant::now();
-    assert_eq!(client.resolve_ownership(WALLET).await, None);
+    assert_eq!(
+        client.resolve_ownership("r", WALLET).await,
+        Err(UpstreamError::Unavailable)
+    );
     assert!(start.elapsed() < Duration::from_secs(1), "timeout honoured");
 }
 
@@ -72,9 +102,9 @@ async fn the_breaker_opens_half_opens_with_one_probe_and_closes() {
     for _ in 0..5 {
         assert_eq!(
             client
-                .resolve_nft_id("0x0000000000000000000000000000000000000009")
+                .resolve_nft_id("r", "0x0000000000000000000000000000000000000009")
                 .await,
-            None
+            Ok(None)
         );
     }
     assert_eq!(
@@ -85,21 +115,31 @@ async fn the_breaker_opens_half_opens_with_one_probe_and_closes() {
 
     finn.set_mode("nft", Mode::Status(503));
     for _ in 0..3 {
-        assert_eq!(client.resolve_nft_id(WALLET).await, None);
+        assert_eq!(
+            client.resolve_nft_id("r", WALLET).await,
+            Err(UpstreamError::Unavailable)
+        );
     }
     assert_eq!(client.circuit_state(), CircuitState::Open);
     let calls = finn.calls("nft");
-    assert_eq!(client.resolve_nft_id(WALLET).await, None);
+    assert_eq!(
+        client.resolve_nft_id("r", WALLET).await,
+        Err(UpstreamError::CircuitOpen)
+    );
     assert_eq!(finn.calls("nft"), calls, "open: no request");
 
     tokio::time::sleep(Duration::from_millis(350)).await;
     finn.set_mode("nft", Mode::DelayMs(200));
-    let (a, b) = tokio::join!(client.resolve_nft_id(WALLET), async {
+    let (a, b) = tokio::join!(client.resolve_nft_id("r", WALLET), async {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        client.resolve_nft_id(WALLET).await
+        client.resolve_nft_id("r", WALLET).await
     });
-    assert_eq!(a.as_deref(), Some("nft-7"), "the probe went through");
-    assert_eq!(b, None, "a second caller during the probe is refused");
+    assert_eq!(a, Ok(Some("nft-7".to_owned())), "the probe went through");
+    assert_eq!(
+        b,
+        Err(UpstreamError::CircuitOpen),
+        "a second caller during the probe is refused"
+    );
     assert_eq!(finn.calls("nft"), calls + 1, "half-open admitted one probe");
     assert_eq!(client.circuit_state(), CircuitState::Closed);
 }

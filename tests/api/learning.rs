@@ -76,6 +76,10 @@ async fn owners_see_their_views_and_nobody_else_does() {
 
     finn.set_mode("nft", Mode::Status(503));
     let resp = app.get_bearer("/api/learning/nft-41/gaps", &jwt).await;
-    assert_eq!(resp.status(), 403, "an unknown owner is not the owner");
+    assert_eq!(resp.status(), 503, "Finn's outage is not a refusal");
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"],
+        "upstream_error"
+    );
     app.stop().await;
 }

@@ -9,6 +9,7 @@ mod chat;
 mod contract_memory;
 mod errors;
 mod finn_adapter;
+mod hardening;
 mod health;
 mod learning;
 mod memory;

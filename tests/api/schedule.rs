@@ -90,8 +90,11 @@ async fn callback(
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// Fires with a fresh timestamp in milliseconds, distinct per call (as Finn's cron fires are).
 async fn fire(w: &World, schedule_id: &str) -> (u16, Value) {
-    let ts = now().to_string();
+    static SEQ: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ts = (now() * 1000 + seq).to_string();
     let sig = callback_signature(SECRET.as_bytes(), schedule_id, &ts);
     callback(w, schedule_id, &ts, Some(sig)).await
 }
@@ -357,4 +360,35 @@ async fn only_the_creator_cancels_and_only_holders_read() {
     let (status, _) = w.app.call(del, &path, &w.holder, None).await;
     assert_eq!(status, 200, "cancelling again is harmless");
     w.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_signed_callback_counts_once_however_often_it_is_replayed() {
+    let w = world().await;
+    let (_, created) = create(
+        &w,
+        &w.holder,
+        json!({"nftId": "nft-s1", "nlExpression": "every 15 minutes", "prompt": "p", "maxFires": 3}),
+    )
+    .await;
+    let id = created["schedule"]["id"].as_str().unwrap().to_owned();
+    let ts = now().to_string();
+    let sig = callback_signature(SECRET.as_bytes(), &id, &ts);
+    let (status, first) = callback(&w, &id, &ts, Some(sig.clone())).await;
+    assert_eq!((status, first["status"].as_str()), (200, Some("success")));
+    for _ in 0..2 {
+        let (status, body) = callback(&w, &id, &ts, Some(sig.clone())).await;
+        assert_eq!(
+            (status, body["error"].as_str(), body["message"].as_str()),
+            (
+                401,
+                Some("unauthorized"),
+                Some("Callback signature already used")
+            )
+        );
+    }
+    let (status, list) = list_schedules(&w, &w.holder).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["schedules"][0]["fireCount"], 1);
+    assert_eq!(list["schedules"][0]["status"], "active");
 }

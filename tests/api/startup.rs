@@ -40,6 +40,24 @@ fn production_without_a_key_exits_2_with_one_line() {
 }
 
 #[test]
+fn production_refuses_a_weak_admin_key() {
+    for weak in ["Zq7", "admin-admin-admin-admin-admin-admin-admin"] {
+        let out = dixie()
+            .env("DIXIE_ENV", "production")
+            .env("FINN_URL", "http://finn:3000")
+            .env("DIXIE_JWT_PRIVATE_KEY", "0123456789abcdef0123456789abcdef")
+            .env("DIXIE_ADMIN_KEY", weak)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{weak}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.starts_with("dixie: DIXIE_ADMIN_KEY: "), "{stderr}");
+        assert!(!stderr.contains(weak), "the key is not echoed: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing started");
+    }
+}
+
+#[test]
 fn bad_values_exit_2_naming_the_variable() {
     for (var, value) in [
         ("DIXIE_PORT", "99999"),

@@ -142,3 +142,29 @@ async fn a_login_used_on_one_replica_is_refused_on_another() {
     two.stop().await;
     db.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issuing_nonces_stores_nothing_only_logins_are_remembered() {
+    use crate::support::siwe::Wallet;
+    let db = TestDb::create().await;
+    let app = spawn_app(&[
+        ("DATABASE_URL", db.url.as_str()),
+        ("DIXIE_RATE_LIMIT_RPM", "1000"),
+    ])
+    .await;
+    let mut last = serde_json::Value::Null;
+    for _ in 0..300 {
+        let resp = app
+            .post_json("/api/auth/nonce", &serde_json::json!({}))
+            .await;
+        assert_eq!(resp.status(), 200);
+        last = resp.json().await.unwrap();
+    }
+    assert_eq!(db.scalar("SELECT count(*) FROM siwe_nonces").await, 0);
+    let wallet = Wallet::new(22);
+    let text = wallet.message(last["nonce"].as_str().unwrap()).text();
+    assert_eq!(app.login(&text, &wallet.sign(&text)).await.status(), 200);
+    assert_eq!(db.scalar("SELECT count(*) FROM siwe_nonces").await, 1);
+    app.stop().await;
+    db.finish().await;
+}

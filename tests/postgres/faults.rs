@@ -12,37 +12,54 @@ use crate::support::pg::{TestDb, with_database};
 use crate::support::{finn, spawn_app};
 
 /// A loopback TCP proxy to `target` on a fixed port; `cut` drops the listener and every
-/// proxied connection, `restore` listens again on the same port.
+/// proxied connection, `restore` listens again on the same port; `partition` keeps every
+/// connection open but stops relaying bytes (a network partition: nothing fails, nothing
+/// arrives), `heal` relays again.
 struct Proxy {
     addr: SocketAddr,
     target: SocketAddr,
     task: Option<JoinHandle<()>>,
+    frozen: tokio::sync::watch::Sender<bool>,
 }
 
 impl Proxy {
     async fn start(target: SocketAddr) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let (frozen, _) = tokio::sync::watch::channel(false);
         let mut p = Proxy {
             addr,
             target,
             task: None,
+            frozen,
         };
-        p.task = Some(Self::serve(listener, target));
+        p.task = Some(p.serve(listener));
         p
     }
 
-    fn serve(listener: TcpListener, target: SocketAddr) -> JoinHandle<()> {
+    fn serve(&self, listener: TcpListener) -> JoinHandle<()> {
+        let (target, frozen) = (self.target, self.frozen.subscribe());
         tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let frozen = frozen.clone();
                 conns.spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if let Ok(outbound) = TcpStream::connect(target).await {
+                        let (ri, wi) = inbound.into_split();
+                        let (ro, wo) = outbound.into_split();
+                        tokio::join!(relay(ri, wo, frozen.clone()), relay(ro, wi, frozen));
                     }
                 });
             }
         })
+    }
+
+    fn partition(&self) {
+        self.frozen.send_replace(true);
+    }
+
+    fn heal(&self) {
+        self.frozen.send_replace(false);
     }
 
     fn cut(&mut self) {
@@ -55,7 +72,26 @@ impl Proxy {
         let listener = TcpListener::bind(self.addr)
             .await
             .expect("rebind proxy port");
-        self.task = Some(Self::serve(listener, self.target));
+        self.task = Some(self.serve(listener));
+    }
+}
+
+/// Copies `from` to `to`, holding every byte while `frozen` is true.
+async fn relay(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut frozen: tokio::sync::watch::Receiver<bool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if frozen.wait_for(|f| !*f).await.is_err() || to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
     }
 }
 
@@ -169,6 +205,64 @@ async fn terminated_backends_do_not_break_the_service() {
             "did not recover after pg_terminate_backend"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_in_flight_during_a_partition_answer_503_in_time_and_recover() {
+    let db = TestDb::create().await;
+    let (target, server) = pg_target();
+    let proxy = Proxy::start(target).await;
+    let via_proxy = with_database(
+        &server.replacen(&target.to_string(), &proxy.addr.to_string(), 1),
+        &db.name,
+    );
+    let app = spawn_app(&[
+        ("DATABASE_URL", &via_proxy),
+        ("DIXIE_DB_CONNECT_TIMEOUT_MS", "500"),
+        ("DIXIE_DB_QUERY_TIMEOUT_MS", "1000"),
+        ("DIXIE_DB_POOL_MAX", "2"),
+    ])
+    .await;
+    // Warm the pool: its connections are open when the partition starts.
+    for _ in 0..4 {
+        assert_eq!(app.get("/api/reputation/population").await.status(), 200);
+    }
+    proxy.partition();
+    let start = Instant::now();
+    let reads = (0..4).map(|_| app.get("/api/reputation/population"));
+    let app_ref = &app;
+    let logins = (0..2).map(|i| {
+        let wallet = crate::support::siwe::Wallet::new(30 + i);
+        let text = wallet.message(&crate::support::siwe::client_nonce()).text();
+        let sig = wallet.sign(&text);
+        async move { app_ref.login(&text, &sig).await }
+    });
+    let (reads, logins) = tokio::join!(
+        futures_util::future::join_all(reads),
+        futures_util::future::join_all(logins)
+    );
+    let longest = start.elapsed();
+    for resp in reads.into_iter().chain(logins) {
+        assert_eq!(resp.status(), 503);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "service_unavailable");
+    }
+    // The deadline is checkout + query (1.5 s); a request waits at most that per call.
+    assert!(
+        longest < Duration::from_secs(4),
+        "in-flight queries were bounded: {longest:?}"
+    );
+    proxy.heal();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.get("/api/reputation/population").await.status() != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "did not recover after the partition"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     app.stop().await;
     db.finish().await;

@@ -190,7 +190,12 @@ async fn health(state: Data<&Arc<StandinState>>) -> Response {
 }
 
 #[handler]
-async fn wallet_nft(state: Data<&Arc<StandinState>>, Path(wallet): Path<String>) -> Response {
+async fn wallet_nft(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(wallet): Path<String>,
+) -> Response {
+    state.record("nft", req.headers(), b"");
     if let Some(r) = apply(state.mode("nft")).await {
         return r;
     }
@@ -201,7 +206,12 @@ async fn wallet_nft(state: Data<&Arc<StandinState>>, Path(wallet): Path<String>)
 }
 
 #[handler]
-async fn wallet_ownership(state: Data<&Arc<StandinState>>, Path(wallet): Path<String>) -> Response {
+async fn wallet_ownership(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(wallet): Path<String>,
+) -> Response {
+    state.record("ownership", req.headers(), b"");
     if let Some(r) = apply(state.mode("ownership")).await {
         return r;
     }
@@ -281,7 +291,12 @@ async fn session_get(
 }
 
 #[handler]
-async fn staking(state: Data<&Arc<StandinState>>, Path(wallet): Path<String>) -> Response {
+async fn staking(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(wallet): Path<String>,
+) -> Response {
+    state.record("staking", req.headers(), b"");
     if let Some(r) = apply(state.mode("staking")).await {
         return r;
     }

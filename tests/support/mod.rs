@@ -146,11 +146,15 @@ pub fn redact(value: &mut serde_json::Value, keys: &[&str]) {
     }
 }
 
-/// A file under the system temp dir, unique to this process and `name`.
+/// A file under the system temp dir, unique to this process and `name`. Written to a unique
+/// temporary name and renamed into place, so tests of one process that share `name` (and
+/// the apps reading it) never see it half-written.
 pub fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("dixie-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(name);
-    std::fs::write(&path, contents).expect("temp file");
+    let partial = dir.join(format!("{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&partial, contents).expect("temp file");
+    std::fs::rename(&partial, &path).expect("temp file in place");
     path
 }

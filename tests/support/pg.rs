@@ -103,6 +103,7 @@ impl TestDb {
             url: url.to_owned(),
             max_size: 8,
             connect_timeout: Duration::from_secs(2),
+            query_timeout: Duration::from_secs(5),
         })
         .expect("pool settings are valid")
     }
@@ -116,6 +117,19 @@ impl TestDb {
             )
             .await
             .expect("drop test database");
+    }
+
+    /// The single integer `sql` answers in this database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .expect("the test database answers");
+        tokio::spawn(conn);
+        client
+            .query_one(sql, &[])
+            .await
+            .expect("scalar query")
+            .get(0)
     }
 
     /// Terminates every server backend connected to this database.

@@ -16,6 +16,73 @@ pub struct LoginPolicy {
     pub nonce_ttl: Duration,
     /// When true, only nonces this service issued are accepted.
     pub require_server_nonce: bool,
+    /// Signs issued nonces; every replica must hold the same key.
+    pub nonce_key: NonceKey,
+}
+
+/// The HMAC-SHA256 key of stateless server nonces.
+///
+/// A server nonce is `random (32 hex) ‖ expiry (12 hex, Unix seconds) ‖ tag (32 hex)`, the tag
+/// being the first 16 bytes of HMAC-SHA256 over the first two parts. Issuing one stores
+/// nothing, so nonce requests cannot fill any store; a nonce is remembered only once a login
+/// that passed every other check claims it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NonceKey([u8; 32]);
+
+impl std::fmt::Debug for NonceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NonceKey(***)")
+    }
+}
+
+const NONCE_KEY_LABEL: &[u8] = b"dixie/siwe-nonce/v1";
+const NONCE_RANDOM_HEX: usize = 32;
+const NONCE_EXPIRY_HEX: usize = 12;
+const NONCE_TAG_HEX: usize = 32;
+const SERVER_NONCE_LEN: usize = NONCE_RANDOM_HEX + NONCE_EXPIRY_HEX + NONCE_TAG_HEX;
+
+impl NonceKey {
+    pub fn new(key: [u8; 32]) -> Self {
+        NonceKey(key)
+    }
+
+    /// A key derived from a secret every replica shares (the JWT signing key).
+    pub fn derive(secret: &[u8]) -> Self {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+        let tag = ring::hmac::sign(&key, NONCE_KEY_LABEL);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        NonceKey(out)
+    }
+
+    fn tag(&self, body: &str) -> String {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.0);
+        let tag = ring::hmac::sign(&key, body.as_bytes());
+        hex(&tag.as_ref()[..NONCE_TAG_HEX / 2])
+    }
+
+    /// A server nonce valid until `expires_at`.
+    pub fn mint(&self, random: [u8; 16], expires_at: i64) -> String {
+        let body = format!("{}{:012x}", hex(&random), expires_at.max(0));
+        let tag = self.tag(&body);
+        body + &tag
+    }
+
+    /// What `nonce` is: one of ours (and until when), or not.
+    pub fn read(&self, nonce: &str) -> Option<i64> {
+        if nonce.len() != SERVER_NONCE_LEN || !nonce.is_ascii() {
+            return None;
+        }
+        let (body, tag) = nonce.split_at(NONCE_RANDOM_HEX + NONCE_EXPIRY_HEX);
+        if !super::constant_time_eq(self.tag(body).as_bytes(), tag.as_bytes()) {
+            return None;
+        }
+        i64::from_str_radix(&body[NONCE_RANDOM_HEX..], 16).ok()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A nonce handed to a client.
@@ -48,29 +115,22 @@ pub enum LoginError {
     Token(#[from] TokenError),
 }
 
-/// Turns 16 random bytes into a nonce (32 hex digits: alphanumeric, as ERC-4361 requires).
-pub fn nonce_from(random: [u8; 16]) -> String {
-    random.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Issues a single-use nonce valid for the policy's TTL.
-pub async fn issue_nonce<N: NonceStore>(
-    nonces: &N,
-    policy: &LoginPolicy,
-    random: [u8; 16],
-    now: OffsetDateTime,
-) -> Result<IssuedNonce, PortError> {
-    let nonce = nonce_from(random);
+/// Issues a single-use nonce valid for the policy's TTL (76 hex digits: alphanumeric, as
+/// ERC-4361 requires). Nothing is stored.
+pub fn issue_nonce(policy: &LoginPolicy, random: [u8; 16], now: OffsetDateTime) -> IssuedNonce {
     let expires_at = now + policy.nonce_ttl;
-    nonces.issue(&nonce, expires_at.unix_timestamp()).await?;
-    Ok(IssuedNonce { nonce, expires_at })
+    IssuedNonce {
+        nonce: policy.nonce_key.mint(random, expires_at.unix_timestamp()),
+        expires_at,
+    }
 }
 
 /// Verifies a SIWE login and issues a token.
 ///
-/// Order: parse, domain/chain/time, signature, allowlist, then the nonce is consumed — so a
+/// Order: parse, domain/chain/time, signature, allowlist, then the nonce is claimed — so a
 /// message that fails any check never uses up its nonce, and a message that passes them all
-/// logs in at most once.
+/// logs in at most once. A server nonce must carry our tag and be unexpired; any other nonce is
+/// client-chosen, accepted unless the policy requires server nonces.
 pub async fn login<N: NonceStore, S: TokenSigner>(
     nonces: &N,
     signer: &S,
@@ -86,17 +146,20 @@ pub async fn login<N: NonceStore, S: TokenSigner>(
     if !access.allows_wallet(&message.address) {
         return Err(LoginError::Forbidden);
     }
-    let nonce_use = nonces
-        .consume(
-            &message.nonce,
-            now.unix_timestamp(),
-            valid_until.unix_timestamp() + 1,
-            !policy.require_server_nonce,
-        )
-        .await?;
-    if nonce_use == NonceUse::Refused {
+    let now_secs = now.unix_timestamp();
+    let retain_until = valid_until.unix_timestamp() + 1;
+    let (kind, retain_until) = match policy.nonce_key.read(&message.nonce) {
+        Some(expires_at) if expires_at > now_secs => {
+            (NonceUse::ServerIssued, retain_until.max(expires_at + 1))
+        }
+        Some(_) => return Err(SiweError::NonceRefused.into()),
+        None if policy.require_server_nonce => return Err(SiweError::NonceRefused.into()),
+        None => (NonceUse::ClientChosen, retain_until),
+    };
+    if !nonces.claim(&message.nonce, now_secs, retain_until).await? {
         return Err(SiweError::NonceRefused.into());
     }
+    let nonce_use = kind;
     let token = signer.issue(&TokenRequest {
         wallet: message.address.clone(),
         role: DEFAULT_ROLE.to_owned(),
@@ -143,15 +206,20 @@ mod tests {
             },
             nonce_ttl: Duration::minutes(5),
             require_server_nonce,
+            nonce_key: NonceKey::new([7u8; 32]),
         }
     }
 
     fn signed(domain: &str) -> (String, String, String) {
+        signed_with(domain, "n0nce0001")
+    }
+
+    fn signed_with(domain: &str, nonce: &str) -> (String, String, String) {
         let key = SigningKey::from_slice(&[9u8; 32]).unwrap();
         let address = checksum(&address_of(key.verifying_key()));
         let text = format!(
             "{domain} wants you to sign in with your Ethereum account:\n{address}\n\n\n\
-             URI: https://{domain}\nVersion: 1\nChain ID: 1\nNonce: n0nce0001\n\
+             URI: https://{domain}\nVersion: 1\nChain ID: 1\nNonce: {nonce}\n\
              Issued At: 2026-11-22T10:00:00Z"
         );
         let (sig, rec) = key.sign_prehash_recoverable(&personal_message_hash(text.as_bytes()));
@@ -180,15 +248,10 @@ mod tests {
         // valid until issued-at + 10 min = 10:10:00, remembered one second beyond.
         let retain = datetime!(2026-11-22 10:10:01 UTC).unix_timestamp();
         nonces
-            .expect_consume()
-            .with(
-                eq("n0nce0001"),
-                eq(NOW.unix_timestamp()),
-                eq(retain),
-                eq(true),
-            )
+            .expect_claim()
+            .with(eq("n0nce0001"), eq(NOW.unix_timestamp()), eq(retain))
             .times(1)
-            .returning(|_, _, _, _| Box::pin(async { Ok(NonceUse::ClientChosen) }));
+            .returning(|_, _, _| Box::pin(async { Ok(true) }));
         let grant = block_on(login(
             &nonces,
             &signer_issuing(&address),
@@ -208,20 +271,19 @@ mod tests {
         let (text, sig, _) = signed("app.dixie.test");
         let mut nonces = MockNonceStore::new();
         nonces
-            .expect_consume()
+            .expect_claim()
             .with(
                 eq("n0nce0001"),
                 mockall::predicate::always(),
                 mockall::predicate::always(),
-                eq(false),
             )
-            .returning(|_, _, _, _| Box::pin(async { Ok(NonceUse::Refused) }));
+            .returning(|_, _, _| Box::pin(async { Ok(false) }));
         let mut signer = MockTokenSigner::new();
         signer.expect_issue().never();
         let err = block_on(login(
             &nonces,
             &signer,
-            &policy(true),
+            &policy(false),
             &Access::Open,
             &text,
             &sig,
@@ -253,7 +315,7 @@ mod tests {
         ];
         for (text, sig, access, name) in cases {
             let mut nonces = MockNonceStore::new();
-            nonces.expect_consume().never();
+            nonces.expect_claim().never();
             let mut signer = MockTokenSigner::new();
             signer.expect_issue().never();
             let result = block_on(login(
@@ -270,17 +332,80 @@ mod tests {
     }
 
     #[test]
-    fn issues_alphanumeric_nonces_with_the_ttl() {
-        let mut nonces = MockNonceStore::new();
-        let expires = (NOW + Duration::minutes(5)).unix_timestamp();
-        nonces
-            .expect_issue()
-            .with(eq("000102030405060708090a0b0c0d0e0f"), eq(expires))
-            .times(1)
-            .returning(|_, _| Box::pin(async { Ok(()) }));
+    fn issues_signed_alphanumeric_nonces_without_storing_them() {
         let random: [u8; 16] = std::array::from_fn(|i| i as u8);
-        let issued = block_on(issue_nonce(&nonces, &policy(false), random, NOW)).unwrap();
-        assert_eq!(issued.nonce.len(), 32);
+        let issued = issue_nonce(&policy(false), random, NOW);
+        assert_eq!(issued.nonce.len(), 76);
+        assert!(issued.nonce.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert!(issued.nonce.starts_with("000102030405060708090a0b0c0d0e0f"));
         assert_eq!(issued.expires_at, NOW + Duration::minutes(5));
+        let key = &policy(false).nonce_key;
+        assert_eq!(
+            key.read(&issued.nonce),
+            Some(issued.expires_at.unix_timestamp())
+        );
+        // Another key's nonce, or a tampered expiry, is not ours.
+        assert_eq!(NonceKey::new([8u8; 32]).read(&issued.nonce), None);
+        let mut tampered = issued.nonce.clone().into_bytes();
+        tampered[40] = if tampered[40] == b'f' { b'e' } else { b'f' };
+        assert_eq!(key.read(&String::from_utf8(tampered).unwrap()), None);
+    }
+
+    #[test]
+    fn a_server_nonce_is_claimed_until_it_and_the_message_die() {
+        let key = policy(true).nonce_key;
+        let expires = NOW + Duration::minutes(20);
+        let nonce = key.mint([1u8; 16], expires.unix_timestamp());
+        let (text, sig, address) = signed_with("app.dixie.test", &nonce);
+        let mut nonces = MockNonceStore::new();
+        let retain = expires.unix_timestamp() + 1;
+        nonces
+            .expect_claim()
+            .with(eq(nonce.clone()), eq(NOW.unix_timestamp()), eq(retain))
+            .times(1)
+            .returning(|_, _, _| Box::pin(async { Ok(true) }));
+        let grant = block_on(login(
+            &nonces,
+            &signer_issuing(&address),
+            &policy(true),
+            &Access::Open,
+            &text,
+            &sig,
+            NOW,
+        ))
+        .unwrap();
+        assert_eq!(grant.nonce_use, NonceUse::ServerIssued);
+    }
+
+    #[test]
+    fn expired_or_foreign_nonces_are_refused_without_a_claim() {
+        let key = policy(true).nonce_key;
+        let expired = key.mint([1u8; 16], NOW.unix_timestamp());
+        let foreign = NonceKey::new([9u8; 32]).mint([1u8; 16], NOW.unix_timestamp() + 60);
+        for (nonce, require_server) in [
+            (expired.as_str(), false),
+            (foreign.as_str(), true),
+            ("n0nce0001", true),
+        ] {
+            let (text, sig, _) = signed_with("app.dixie.test", nonce);
+            let mut nonces = MockNonceStore::new();
+            nonces.expect_claim().never();
+            let mut signer = MockTokenSigner::new();
+            signer.expect_issue().never();
+            let err = block_on(login(
+                &nonces,
+                &signer,
+                &policy(require_server),
+                &Access::Open,
+                &text,
+                &sig,
+                NOW,
+            ))
+            .unwrap_err();
+            assert!(
+                matches!(err, LoginError::Refused(SiweError::NonceRefused)),
+                "{nonce}"
+            );
+        }
     }
 }

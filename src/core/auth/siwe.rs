@@ -335,11 +335,16 @@ impl AllowedDomain {
         })
     }
 
+    /// The authority must match; a message's scheme must be the configured one, or `http` or
+    /// `https` when none is configured (never `javascript:` or another scheme).
     fn matches(&self, message: &SiweMessage) -> bool {
         self.authority.eq_ignore_ascii_case(&message.domain)
             && match (&self.scheme, &message.scheme) {
                 (Some(want), Some(got)) => want.eq_ignore_ascii_case(got),
-                _ => true,
+                (None, Some(got)) => {
+                    got.eq_ignore_ascii_case("https") || got.eq_ignore_ascii_case("http")
+                }
+                (_, None) => true,
             }
     }
 }
@@ -592,6 +597,27 @@ mod tests {
         ] {
             let m = SiweMessage::parse(&text).unwrap();
             assert_eq!(policy().check(&m, now), Err(want));
+        }
+    }
+
+    #[test]
+    fn a_domain_without_a_scheme_admits_only_http_and_https() {
+        let now = datetime!(2026-11-22 10:01:00 UTC);
+        let mut p = policy();
+        p.domains = vec![AllowedDomain::parse("app.dixie.test").unwrap()];
+        for (scheme, ok) in [
+            ("https://", true),
+            ("HTTP://", true),
+            ("", true),
+            ("javascript://", false),
+            ("ftp://", false),
+        ] {
+            let text = full().replace(
+                "https://app.dixie.test wants",
+                &format!("{scheme}app.dixie.test wants"),
+            );
+            let m = SiweMessage::parse(&text).unwrap();
+            assert_eq!(p.check(&m, now).is_ok(), ok, "{scheme:?}");
         }
     }
 

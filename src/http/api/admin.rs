@@ -121,7 +121,7 @@ impl<A: Adapters> AdminApi<A> {
                 "Admin key required",
             ));
         };
-        let key = value.strip_prefix("Bearer ").unwrap_or(value).trim();
+        let key = crate::http::middleware::guard::bearer_token(value).unwrap_or(value);
         if constant_time_eq(key.as_bytes(), admin.expose().as_bytes()) {
             Ok(())
         } else {

@@ -177,9 +177,6 @@ pub enum NonceError {
     /// Unexpected failure (`internal_error`; detail only in the log)
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// The nonce store is unavailable or full (`service_unavailable`)
-    #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
 }
 
 /// Failures of `POST /api/auth/siwe`.
@@ -200,7 +197,7 @@ pub enum LoginFailure {
     /// Unexpected failure (`internal_error`; detail only in the log)
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// The nonce store is unavailable (`service_unavailable`)
+    /// The nonce store is unavailable or full (`service_unavailable`)
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
 }
@@ -263,13 +260,7 @@ impl<A: Adapters> AuthApi<A> {
             return Err(NonceError::Internal(internal()));
         }
         let now = OffsetDateTime::now_utc();
-        let issued =
-            login::issue_nonce(&self.state.nonces, &self.state.settings.login, random, now)
-                .await
-                .map_err(|e| match port_failure(&e) {
-                    (StatusCode::SERVICE_UNAVAILABLE, body) => NonceError::Unavailable(body),
-                    (_, body) => NonceError::Internal(body),
-                })?;
+        let issued = login::issue_nonce(&self.state.settings.login, random, now);
         let expires_in = (issued.expires_at - now).whole_seconds().max(0) as u64;
         Ok(NonceResponse::Ok(
             Json(NonceBody {

@@ -59,7 +59,11 @@ impl<A: Adapters> ChatApi<A> {
     async fn memory_context(&self, ctx: &CallContext) -> Option<String> {
         let wallet = ctx.wallet.as_deref()?;
         let finn = &self.state.finn;
-        let nft_id = finn.resolve_nft_id(wallet).await?;
+        let nft_id = finn
+            .resolve_nft_id(&ctx.request_id, wallet)
+            .await
+            .ok()
+            .flatten()?;
         match finn.projection(ctx, &nft_id).await {
             Ok(Some(projection)) => Some(injection_context(wallet, &projection)),
             Ok(None) => None,

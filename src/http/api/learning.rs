@@ -14,6 +14,7 @@ use super::auth::BearerToken;
 use crate::core::auth::Caller;
 use crate::core::ports::OwnershipResolver;
 use crate::http::error::ErrorBody;
+use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
 #[derive(Object, Debug)]
@@ -62,6 +63,10 @@ pub enum LearningFailure {
     /// The wallet does not hold this dNFT, or is not allowlisted (`forbidden`)
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
+    /// Finn could not say who holds the dNFT: unreachable or timed out (`upstream_error`),
+    /// breaker open (`circuit_open`)
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
 }
 
 pub struct LearningApi<A: Adapters> {
@@ -74,14 +79,28 @@ impl<A: Adapters> LearningApi<A> {
     }
 
     /// The caller's wallet, if it holds `nft_id`.
-    async fn owner_of(&self, caller: &Caller, nft_id: &str) -> Result<(), LearningFailure> {
+    async fn owner_of(
+        &self,
+        caller: &Caller,
+        request_id: &RequestId,
+        nft_id: &str,
+    ) -> Result<(), LearningFailure> {
         let Some(wallet) = caller.wallet() else {
             return Err(LearningFailure::Unauthorized(Json(ErrorBody::new(
                 "unauthorized",
                 "Wallet required",
             ))));
         };
-        match self.state.finn.resolve_nft_id(wallet).await {
+        let held = self
+            .state
+            .finn
+            .resolve_nft_id(request_id.as_str(), wallet)
+            .await
+            .map_err(|err| {
+                let (_, error, message, _) = err.response();
+                LearningFailure::Unavailable(Json(ErrorBody::new(error, message)))
+            })?;
+        match held {
             Some(held) if held == nft_id => Ok(()),
             _ => Err(LearningFailure::Forbidden(Json(ErrorBody::new(
                 "forbidden",
@@ -103,6 +122,7 @@ impl<A: Adapters> LearningApi<A> {
         &self,
         _auth: BearerToken,
         caller: Data<&Caller>,
+        request_id: Data<&RequestId>,
         #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
         /// How many of the latest insights, 1..100 (default 10)
         #[oai(
@@ -111,7 +131,7 @@ impl<A: Adapters> LearningApi<A> {
         )]
         _limit: Query<Option<u32>>,
     ) -> Result<Json<Insights>, LearningFailure> {
-        self.owner_of(&caller, &nft_id).await?;
+        self.owner_of(&caller, &request_id, &nft_id).await?;
         Ok(Json(Insights {
             nft_id: nft_id.0,
             insights: Vec::new(),
@@ -130,9 +150,10 @@ impl<A: Adapters> LearningApi<A> {
         &self,
         _auth: BearerToken,
         caller: Data<&Caller>,
+        request_id: Data<&RequestId>,
         #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
     ) -> Result<Json<Gaps>, LearningFailure> {
-        self.owner_of(&caller, &nft_id).await?;
+        self.owner_of(&caller, &request_id, &nft_id).await?;
         Ok(Json(Gaps {
             nft_id: nft_id.0,
             gaps: Vec::new(),

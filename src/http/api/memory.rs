@@ -249,9 +249,10 @@ impl<A: Adapters> MemoryApi<A> {
         };
         let finn = &self.state.finn;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        // An unanswered lookup is Finn's outage (503), never "not the owner".
         let ownership = finn
-            .resolve_ownership(wallet)
-            .await
+            .resolve_ownership(&ctx.request_id, wallet)
+            .await?
             .filter(|o| o.nft_id == nft_id);
         let holders = |policy: &Value| {
             let holders = match &ownership {

@@ -53,10 +53,7 @@ bodies (413 `payload_too_large`) and internal failures (500 `internal_error`, no
 the JSON body `{\"error\": \"<code>\", \"message\": \"…\"}` (schema `ErrorBody`). Every response \
 carries `x-request-id`.";
 
-/// Equal-length comparison whose time does not depend on where the inputs differ (for keys).
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub(crate) use crate::core::auth::constant_time_eq;
 
 /// The OpenAPI service over the given state; its spec is what `openapi/` holds.
 pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
@@ -76,14 +73,4 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
         crate::VERSION,
     )
     .description(DESCRIPTION)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn constant_time_eq_compares_content_and_length() {
-        assert!(super::constant_time_eq(b"abc", b"abc"));
-        assert!(!super::constant_time_eq(b"abc", b"abd"));
-        assert!(!super::constant_time_eq(b"abc", b"abcd"));
-    }
 }

@@ -16,11 +16,11 @@ use super::chat::context;
 use crate::core::auth::Caller;
 use crate::core::clock::{iso_millis, now_iso};
 use crate::core::conviction::{Conviction, Tier, require_tier};
-use crate::core::ports::{CronRegistry, OwnershipResolver, ScheduleStore};
+use crate::core::ports::{CronRegistry, NonceStore, OwnershipResolver, ScheduleStore};
 use crate::core::schedule::{
-    CALLBACK_PATH, CallbackError, CronRegistration, Execution, ExecutionStatus,
-    MAX_SCHEDULES_PER_NFT, NewSchedule, Schedule, ScheduleStatus, parse_expression,
-    verify_callback,
+    CALLBACK_MAX_SKEW_SECS, CALLBACK_PATH, CallbackError, CronRegistration, Execution,
+    ExecutionStatus, MAX_SCHEDULES_PER_NFT, NewSchedule, Schedule, ScheduleStatus,
+    parse_expression, verify_callback,
 };
 use crate::core::upstream::CallContext;
 use crate::http::error::RouteError;
@@ -241,9 +241,20 @@ impl<A: Adapters> ScheduleApi<A> {
         ScheduleApi { state }
     }
 
-    /// `Ok` when `wallet` holds `nft_id`, as the `OwnershipResolver` reports it.
-    async fn require_holder(&self, wallet: &str, nft_id: &str) -> Result<(), RouteError> {
-        match self.state.finn.resolve_nft_id(wallet).await {
+    /// `Ok` when `wallet` holds `nft_id`, as the `OwnershipResolver` reports it; Finn's outage
+    /// is its own error (503), not a refusal.
+    async fn require_holder(
+        &self,
+        ctx: &CallContext,
+        wallet: &str,
+        nft_id: &str,
+    ) -> Result<(), RouteError> {
+        match self
+            .state
+            .finn
+            .resolve_nft_id(&ctx.request_id, wallet)
+            .await?
+        {
             Some(held) if held == nft_id => Ok(()),
             _ => Err(RouteError::forbidden("Not authorized for this NFT")),
         }
@@ -295,7 +306,7 @@ impl<A: Adapters> ScheduleApi<A> {
                 "Required: nftId, nlExpression, prompt",
             ));
         }
-        self.require_holder(wallet, &nft_id).await?;
+        self.require_holder(&ctx, wallet, &nft_id).await?;
         let Some(parsed) = parse_expression(&expression) else {
             return Err(RouteError::bad_request(
                 "parse_error",
@@ -370,7 +381,7 @@ impl<A: Adapters> ScheduleApi<A> {
         id: Path<String>,
     ) -> Result<Json<ScheduleList>, RouteError> {
         let ctx = context(&caller, &request_id);
-        self.require_holder(wallet_of(&ctx)?, &id).await?;
+        self.require_holder(&ctx, wallet_of(&ctx)?, &id).await?;
         let schedules: Vec<ScheduleDto> = self
             .state
             .schedules
@@ -446,7 +457,7 @@ impl<A: Adapters> ScheduleApi<A> {
             .get(&id)
             .await?
             .ok_or_else(|| RouteError::not_found("Schedule not found"))?;
-        self.require_holder(wallet, &schedule.nft_id).await?;
+        self.require_holder(&ctx, wallet, &schedule.nft_id).await?;
         let executions: Vec<ExecutionDto> = store
             .history(&id)
             .await?
@@ -464,7 +475,8 @@ impl<A: Adapters> ScheduleApi<A> {
     ///
     /// `x-callback-signature` is the lowercase hex HMAC-SHA256, under
     /// `DIXIE_SCHEDULE_CALLBACK_SECRET`, of `<scheduleId>:<x-callback-timestamp>`; the
-    /// timestamp is Unix seconds (or milliseconds) within 5 minutes of now. The caller must
+    /// timestamp is Unix seconds (or milliseconds) within 5 minutes of now. Each signed
+    /// callback counts once: the same signature again answers 401. The caller must
     /// also pass the allowlist (an allowlisted `dxk_` key). An unknown or finished schedule
     /// answers a `skipped` execution.
     #[oai(
@@ -495,7 +507,7 @@ impl<A: Adapters> ScheduleApi<A> {
             .as_ref()
             .map_or(&[][..], |s| s.expose().as_bytes());
         let now = time::OffsetDateTime::now_utc();
-        verify_callback(
+        let sent_at = verify_callback(
             secret,
             &schedule_id,
             &timestamp,
@@ -511,6 +523,20 @@ impl<A: Adapters> ScheduleApi<A> {
                 }
             })
         })?;
+        // A signature is good for one fire: a replay within the freshness window is refused.
+        let first = self
+            .state
+            .nonces
+            .claim(
+                &format!("schedule-callback:{signature}"),
+                now.unix_timestamp(),
+                sent_at + CALLBACK_MAX_SKEW_SECS + 1,
+            )
+            .await?;
+        if !first {
+            tracing::warn!(event = "schedule_callback_replayed", schedule_id = %schedule_id);
+            return Err(RouteError::unauthorized("Callback signature already used"));
+        }
         let fired_at = iso_millis(now);
         let message_id = body.0.message_id;
         let recorded = if valid_id(&schedule_id) {

@@ -2,10 +2,15 @@
 //! credential only (D3), rate limit per identity, allowlist gate, payment gate, conviction tier.
 //!
 //! - Identity: `Bearer dxk_…` is an API key; any other bearer is verified as a JWT (an invalid
-//!   one leaves the caller anonymous, logged, never rejected here). A client-sent
-//!   `x-wallet-address` header is removed before any handler sees the request.
-//! - Rate limit: `DIXIE_RATE_LIMIT_RPM` per wallet, per API key, else per client address
-//!   (the last `X-Forwarded-For` hop, set by our load balancer, else the peer address).
+//!   one leaves the caller anonymous, logged, never rejected here). The scheme name is
+//!   case-insensitive (RFC 7235). A client-sent `x-wallet-address` header is removed before
+//!   any handler sees the request.
+//! - Rate limit: `DIXIE_RATE_LIMIT_RPM` per verified identity — a wallet from a valid JWT, an
+//!   allowlisted API key — else per client address. An unverified credential never makes an
+//!   identity of its own. The client address is the peer's, or with
+//!   `DIXIE_TRUSTED_PROXY_HOPS = n` the n-th `X-Forwarded-For` entry from the right (the one
+//!   our outermost trusted proxy appended); a header with fewer entries, or one that is not an
+//!   address, counts as the peer.
 //!   `/api/health` and the JWKS are exempt: orchestrators poll the one, verifiers cache the
 //!   other, and both cost no I/O.
 //! - Allowlist gate: on every `/api/*` route except health, auth, admin and reputation (whose
@@ -16,19 +21,21 @@
 //! - Conviction (§1.6, gated routes): the caller's tier, resolved through the staking lookup
 //!   and cached, reaches the handler as a [`Conviction`] and the client as `X-Conviction-Tier`.
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::core::auth::Caller;
-use crate::core::auth::allowlist::API_KEY_PREFIX;
+use crate::core::auth::allowlist::{API_KEY_PREFIX, Access};
 use crate::core::conviction::Conviction;
 use crate::core::payment::PaymentVerdict;
 use crate::core::ports::{PaymentGate, TokenSigner};
 use crate::core::ratelimit::Decision;
 use crate::http::conviction::conviction_of;
 use crate::http::error::{ErrorBody, json_error};
+use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
 const RATE_EXEMPT: &[&str] = &["/api/health", "/api/auth/.well-known/"];
@@ -59,8 +66,7 @@ pub fn identify<S: TokenSigner>(signer: &S, headers: &HeaderMap) -> Caller {
     let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(bearer_token)
     else {
         return Caller::Anonymous;
     };
@@ -81,10 +87,40 @@ pub fn identify<S: TokenSigner>(signer: &S, headers: &HeaderMap) -> Caller {
     }
 }
 
-/// The identity the rate limit counts, hashed (no allocation per request): the wallet
-/// (case-insensitive), the API key, else the client address (last `X-Forwarded-For` hop, else
-/// the peer).
-fn rate_key(caller: &Caller, req: &Request) -> u64 {
+/// The credential of an `Authorization: Bearer <token>` value; the scheme is case-insensitive.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The client's address: the peer, or through `hops` trusted proxies the entry the outermost
+/// of them appended to `X-Forwarded-For`.
+pub fn client_ip(req: &Request, hops: u8) -> Option<IpAddr> {
+    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    if hops == 0 {
+        return peer;
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    forwarded
+        .len()
+        .checked_sub(usize::from(hops))
+        .and_then(|i| forwarded[i].parse::<IpAddr>().ok())
+        .or(peer)
+}
+
+/// The identity the rate limit counts, hashed (no allocation per request): a verified wallet
+/// (case-insensitive) or allowlisted API key, else the client address.
+fn rate_key(caller: &Caller, access: &Access, req: &Request, hops: u8) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     match caller {
@@ -94,24 +130,13 @@ fn rate_key(caller: &Caller, req: &Request) -> u64 {
                 b.to_ascii_lowercase().hash(&mut h);
             }
         }
-        Caller::ApiKey(key) => {
+        Caller::ApiKey(key) if access.allows_api_key(key) => {
             1u8.hash(&mut h);
             key.hash(&mut h);
         }
-        Caller::Anonymous => {
+        Caller::ApiKey(_) | Caller::Anonymous => {
             2u8.hash(&mut h);
-            let forwarded = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty());
-            match (forwarded, req.remote_addr().as_socket_addr()) {
-                (Some(hop), _) => hop.hash(&mut h),
-                (None, Some(peer)) => peer.ip().hash(&mut h),
-                (None, None) => "unknown".hash(&mut h),
-            }
+            client_ip(req, hops).hash(&mut h);
         }
     }
     h.finish()
@@ -134,10 +159,11 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         req.headers_mut().remove("x-wallet-address");
         let state = &self.state;
         let caller = identify(&state.signer, req.headers());
+        let access = state.access();
 
         let mut quota = None;
         if rate_limited {
-            let key = rate_key(&caller, &req);
+            let key = rate_key(&caller, &access, &req, state.settings.trusted_proxy_hops);
             let decision = match state.rate_limiter.lock() {
                 Ok(mut limiter) => {
                     let d = limiter.check(key, self.epoch.elapsed());
@@ -163,7 +189,6 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         }
 
         if gated {
-            let access = state.access();
             let admitted = match &caller {
                 Caller::ApiKey(key) => access.allows_api_key(key),
                 Caller::Wallet(claims) => access.allows_wallet(&claims.sub),
@@ -183,7 +208,13 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         let verdict = state.payment.assess(caller.wallet());
         let tier = if gated {
             let conviction = match caller.wallet() {
-                Some(wallet) => conviction_of(state, wallet).await,
+                Some(wallet) => {
+                    let request_id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .map_or("", RequestId::as_str);
+                    conviction_of(state, request_id, wallet).await
+                }
                 None => Conviction::observer(),
             };
             let tier = conviction.tier;

@@ -4,12 +4,14 @@
 //! → router.
 
 pub mod access_log;
+pub mod allow;
 pub mod body_limit;
 pub mod guard;
 pub mod headers;
 pub mod request_id;
 
 pub use access_log::AccessLog;
+pub use allow::{AllowOn405, AllowTable};
 pub use body_limit::BodyLimit;
 pub use guard::ApiGuard;
 pub use headers::{Cors, CorsOrigins, SecurityHeaders};
