@@ -13,5 +13,5 @@ if [ ! -x "$venv/bin/checkov" ] || ! "$venv/bin/checkov" --version 2>/dev/null |
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$checkov_version"
 fi
-"$venv/bin/checkov" --quiet --compact --skip-download --framework dockerfile terraform -d deploy
+"$venv/bin/checkov" --quiet --compact --skip-download --framework dockerfile terraform secrets -d deploy
 "$venv/bin/python" deploy/check_deploy.py deploy/Dockerfile deploy/docker-compose.integration.yml deploy/terraform src/config.rs

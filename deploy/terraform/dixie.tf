@@ -62,9 +62,15 @@ locals {
     DIXIE_SIWE_DOMAINS        = var.siwe_domains
     DIXIE_CORS_ORIGINS        = var.cors_origins
     DIXIE_SHUTDOWN_GRACE_SECS = "25"
-    LOG_LEVEL                 = "info"
-    REDIS_URL                 = var.redis_url
-    NATS_URL                  = var.nats_url
+    # One proxy (the ALB) appends to X-Forwarded-For: the client is its last entry.
+    DIXIE_TRUSTED_PROXY_HOPS = "1"
+    # Also the keep-alive idle limit: above the ALB's 60 s idle timeout, so the ALB never
+    # reuses a connection Dixie is closing (502s). The ALB buffers headers, so slow clients
+    # never reach the task.
+    DIXIE_HEADER_READ_TIMEOUT_SECS = "75"
+    LOG_LEVEL                      = "info"
+    REDIS_URL                      = var.redis_url
+    NATS_URL                       = var.nats_url
   }
 
   container_port = 3001
@@ -305,8 +311,8 @@ resource "aws_ecs_task_definition" "dixie" {
 }
 
 resource "aws_lb_target_group" "dixie" {
-  name        = "dixie-bff"
-  port        = local.container_port
+  name = "dixie-bff"
+  port = local.container_port
   # checkov:skip=CKV_AWS_378: TLS terminates at the ALB's HTTPS listener; the hop to the task stays inside the private subnets
   protocol    = "HTTP"
   target_type = "ip"

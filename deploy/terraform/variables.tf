@@ -83,16 +83,17 @@ variable "nats_url" {
 variable "secret_names" {
   description = "Secrets Manager names of the task's secrets"
   type = object({
-    database_url     = string
-    jwt_private_key  = string
-    admin_key        = string
-    callback_secret  = string
+    database_url    = string
+    jwt_private_key = string
+    admin_key       = string
+    callback_secret = string
   })
+  # Secrets Manager names, not secret values (checkov's entropy check cannot tell).
   default = {
     database_url    = "dixie/database-url"
-    jwt_private_key = "dixie/jwt-private-key"
-    admin_key       = "dixie/admin-key"
-    callback_secret = "dixie/schedule-callback-secret"
+    jwt_private_key = "dixie/jwt-private-key"          # checkov:skip=CKV_SECRET_6: a secret's name
+    admin_key       = "dixie/admin-key"                # checkov:skip=CKV_SECRET_6: a secret's name
+    callback_secret = "dixie/schedule-callback-secret" # checkov:skip=CKV_SECRET_6: a secret's name
   }
 }
 
