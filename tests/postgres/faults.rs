@@ -211,7 +211,7 @@ async fn terminated_backends_do_not_break_the_service() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queries_in_flight_during_a_partition_answer_503_in_time_and_recover() {
+async fn queries_in_flight_when_a_partition_starts_answer_503_in_time_and_recover() {
     let db = TestDb::create().await;
     let (target, server) = pg_target();
     let proxy = Proxy::start(target).await;
@@ -223,41 +223,55 @@ async fn queries_in_flight_during_a_partition_answer_503_in_time_and_recover() {
         ("DATABASE_URL", &via_proxy),
         ("DIXIE_DB_CONNECT_TIMEOUT_MS", "500"),
         ("DIXIE_DB_QUERY_TIMEOUT_MS", "1000"),
-        ("DIXIE_DB_POOL_MAX", "2"),
+        ("DIXIE_DB_POOL_MAX", "4"),
     ])
     .await;
-    // Warm the pool: its connections are open when the partition starts.
-    for _ in 0..4 {
-        assert_eq!(app.get("/api/reputation/population").await.status(), 200);
+    let population = || app.get("/api/reputation/population");
+    let both: Vec<_> = (0..4).map(|_| population()).collect();
+    for resp in futures_util::future::join_all(both).await {
+        assert_eq!(resp.status(), 200, "database reachable");
     }
-    proxy.partition();
+    // The test holds a lock the app's reads wait for: they are in flight, server-side, when
+    // the network goes silent.
+    let (locker, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    locker
+        .batch_execute("BEGIN; LOCK TABLE reputation_aggregates IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
     let start = Instant::now();
-    let reads = (0..4).map(|_| app.get("/api/reputation/population"));
-    let app_ref = &app;
-    let logins = (0..2).map(|i| {
-        let wallet = crate::support::siwe::Wallet::new(30 + i);
-        let text = wallet.message(&crate::support::siwe::client_nonce()).text();
-        let sig = wallet.sign(&text);
-        async move { app_ref.login(&text, &sig).await }
-    });
-    let (reads, logins) = tokio::join!(
-        futures_util::future::join_all(reads),
-        futures_util::future::join_all(logins)
+    let in_flight: Vec<_> = (0..4).map(|_| population()).collect();
+    let mut waiting = Box::pin(futures_util::future::join_all(in_flight));
+    // Let the reads reach the server and block, then cut the network under them.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), &mut waiting)
+            .await
+            .is_err(),
+        "the reads wait on the lock"
     );
+    proxy.partition();
+    let answers = tokio::time::timeout(Duration::from_secs(10), &mut waiting)
+        .await
+        .expect("in-flight queries are bounded, not held for the partition");
     let longest = start.elapsed();
-    for resp in reads.into_iter().chain(logins) {
+    eprintln!("partition: the longest of 4 requests in flight answered in {longest:?}");
+    for resp in answers {
         assert_eq!(resp.status(), 503);
         let body: serde_json::Value = resp.json().await.unwrap();
         assert_eq!(body["error"], "service_unavailable");
     }
-    // The deadline is checkout + query (1.5 s); a request waits at most that per call.
+    // Checkout (0.5 s) + query (1 s) is the deadline of one store call.
     assert!(
         longest < Duration::from_secs(4),
-        "in-flight queries were bounded: {longest:?}"
+        "answered within the deadline: {longest:?}"
     );
+    drop(waiting);
+    locker.batch_execute("ROLLBACK").await.unwrap();
     proxy.heal();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while app.get("/api/reputation/population").await.status() != 200 {
+    while population().await.status() != 200 {
         assert!(
             Instant::now() < deadline,
             "did not recover after the partition"
