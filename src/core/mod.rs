@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod conviction;
 pub mod error;
+pub mod families;
 pub mod health;
 pub mod memory;
 pub mod ownership;

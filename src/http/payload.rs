@@ -30,6 +30,14 @@ impl<T> PreEncoded<T> {
     pub fn bytes(&self) -> &Bytes {
         &self.bytes
     }
+
+    /// Bytes that already are the JSON encoding of a `T` (kept by a cache).
+    pub fn from_bytes(bytes: Bytes) -> Self {
+        PreEncoded {
+            bytes,
+            _schema: PhantomData,
+        }
+    }
 }
 
 impl<T: serde::Serialize> PreEncoded<T> {

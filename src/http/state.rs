@@ -1,4 +1,4 @@
-//! Shared state of the HTTP layer: the adapters plus caches the handlers need.
+//! Shared state of the HTTP layer: the adapters plus what is kept between requests.
 
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, RwLock};
@@ -7,61 +7,41 @@ use std::time::{Duration, Instant};
 use crate::config::Secret;
 use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
-use crate::core::ownership::UpstreamHealth;
-use crate::core::ports::{
-    AgentRuntime, AllowlistStore, CronRegistry, NonceStore, OwnershipResolver, PaymentGate,
-    ReputationStore, ScheduleStore, SoulMemory, StakingLookup, TokenSigner, UpstreamProbe,
-};
+use crate::core::families::{Persistence, Runtime};
+use crate::core::ports::{AllowlistStore, PaymentGate, TokenSigner};
 use crate::core::ratelimit::RateLimiter;
-use crate::http::api::auth::JwksDocument;
-use crate::http::api::health::HealthResponse;
-use crate::http::conviction::ConvictionCache;
+use crate::http::cache::{ConvictionCache, HealthCache, JwksDocument};
 use crate::http::middleware::CorsOrigins;
-use crate::http::payload::PreEncoded;
 
-/// Every port the agent runtime (Finn) serves, as one bound.
-pub trait Runtime:
-    OwnershipResolver + UpstreamProbe + AgentRuntime + SoulMemory + CronRegistry + StakingLookup
-{
-}
-
-impl<T> Runtime for T where
-    T: OwnershipResolver + UpstreamProbe + AgentRuntime + SoulMemory + CronRegistry + StakingLookup
-{
-}
-
-/// The adapter types one server runs with. Wiring picks one combination at startup; every
-/// handler is generic over `A: Adapters` and so monomorphized over concrete adapters.
+/// The adapter types one server runs with, one per port family. Wiring picks them at startup;
+/// every handler is generic over `A: Adapters` and so monomorphized over concrete adapters.
 pub trait Adapters: Send + Sync + 'static {
-    type Store: ReputationStore;
+    /// Storage: reputation, nonces, schedules (memory | PostgreSQL).
+    type Db: Persistence;
     type Signer: TokenSigner;
+    /// The agent runtime: Finn.
     type Finn: Runtime;
     type Payment: PaymentGate;
-    type Nonces: NonceStore;
     type Allowlist: AllowlistStore;
-    type Schedules: ScheduleStore;
 }
 
-/// The combination `(R, S, O, P, N, L, K)` as an [`Adapters`] type.
-pub struct Wired<R, S, O, P, N, L, K>(PhantomData<(R, S, O, P, N, L, K)>);
+/// An [`Adapters`] type from its parts: storage `D`, signer `S`, runtime `F`, payment `P`,
+/// allowlist `L`. Wiring fixes every part but storage and signer.
+pub struct Wired<D, S, F, P, L>(PhantomData<(D, S, F, P, L)>);
 
-impl<R, S, O, P, N, L, K> Adapters for Wired<R, S, O, P, N, L, K>
+impl<D, S, F, P, L> Adapters for Wired<D, S, F, P, L>
 where
-    R: ReputationStore,
+    D: Persistence,
     S: TokenSigner,
-    O: Runtime,
+    F: Runtime,
     P: PaymentGate,
-    N: NonceStore,
     L: AllowlistStore,
-    K: ScheduleStore,
 {
-    type Store = R;
+    type Db = D;
     type Signer = S;
-    type Finn = O;
+    type Finn = F;
     type Payment = P;
-    type Nonces = N;
     type Allowlist = L;
-    type Schedules = K;
 }
 
 /// Plain configuration the handlers read.
@@ -85,15 +65,22 @@ pub struct Settings {
 /// Identities the rate limiter tracks at most.
 pub const RATE_LIMIT_KEYS: usize = 100_000;
 
-/// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
-pub struct AppState<A: Adapters> {
-    pub store: A::Store,
+/// The adapters of one server, by value.
+pub struct Parts<A: Adapters> {
+    pub db: A::Db,
     pub signer: A::Signer,
     pub finn: A::Finn,
     pub payment: A::Payment,
-    pub nonces: A::Nonces,
     pub allowlist: A::Allowlist,
-    pub schedules: A::Schedules,
+}
+
+/// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
+pub struct AppState<A: Adapters> {
+    pub db: A::Db,
+    pub signer: A::Signer,
+    pub finn: A::Finn,
+    pub payment: A::Payment,
+    pub allowlist: A::Allowlist,
     pub settings: Settings,
     /// The allowlist in force; replaced whole when the admin API or the file changes it.
     access: RwLock<Arc<Access>>,
@@ -101,7 +88,6 @@ pub struct AppState<A: Adapters> {
     pub(crate) allowlist_edits: tokio::sync::Mutex<()>,
     pub started: Instant,
     pub(crate) health: HealthCache,
-    /// The JWKS body and its ETag, computed once (keys do not change while the process runs).
     pub(crate) jwks: JwksDocument,
     pub(crate) rate_limiter: Mutex<RateLimiter>,
     pub(crate) convictions: ConvictionCache,
@@ -109,18 +95,28 @@ pub struct AppState<A: Adapters> {
 
 pub type Shared<A> = Arc<AppState<A>>;
 
-/// The adapters of one server, by value.
-pub struct Parts<R, S, O, P, N, L, K> {
-    pub store: R,
-    pub signer: S,
-    pub finn: O,
-    pub payment: P,
-    pub nonces: N,
-    pub allowlist: L,
-    pub schedules: K,
-}
-
 impl<A: Adapters> AppState<A> {
+    pub fn new(parts: Parts<A>, settings: Settings, access: Access) -> Shared<A> {
+        let jwks = JwksDocument::new(&parts.signer.jwks());
+        let rate_limiter = Mutex::new(RateLimiter::new(settings.rate_limit_rpm, RATE_LIMIT_KEYS));
+        let convictions = ConvictionCache::new(settings.conviction_ttl);
+        Arc::new(AppState {
+            db: parts.db,
+            signer: parts.signer,
+            finn: parts.finn,
+            payment: parts.payment,
+            allowlist: parts.allowlist,
+            settings,
+            access: RwLock::new(Arc::new(access)),
+            allowlist_edits: tokio::sync::Mutex::new(()),
+            started: Instant::now(),
+            health: HealthCache::default(),
+            jwks,
+            rate_limiter,
+            convictions,
+        })
+    }
+
     /// The allowlist in force now.
     pub fn access(&self) -> Arc<Access> {
         match self.access.read() {
@@ -136,57 +132,4 @@ impl<A: Adapters> AppState<A> {
             Err(poisoned) => *poisoned.into_inner() = access,
         }
     }
-}
-
-impl<R, S, O, P, N, L, K> AppState<Wired<R, S, O, P, N, L, K>>
-where
-    R: ReputationStore,
-    S: TokenSigner,
-    O: Runtime,
-    P: PaymentGate,
-    N: NonceStore,
-    L: AllowlistStore,
-    K: ScheduleStore,
-{
-    pub fn new(
-        parts: Parts<R, S, O, P, N, L, K>,
-        settings: Settings,
-        access: Access,
-    ) -> Shared<Wired<R, S, O, P, N, L, K>> {
-        let jwks = JwksDocument::new(parts.signer.jwks());
-        let rate_limiter = Mutex::new(RateLimiter::new(settings.rate_limit_rpm, RATE_LIMIT_KEYS));
-        let convictions = ConvictionCache::new(settings.conviction_ttl);
-        Arc::new(AppState {
-            store: parts.store,
-            signer: parts.signer,
-            finn: parts.finn,
-            payment: parts.payment,
-            nonces: parts.nonces,
-            allowlist: parts.allowlist,
-            schedules: parts.schedules,
-            settings,
-            access: RwLock::new(Arc::new(access)),
-            allowlist_edits: tokio::sync::Mutex::new(()),
-            started: Instant::now(),
-            health: HealthCache::default(),
-            jwks,
-            rate_limiter,
-            convictions,
-        })
-    }
-}
-
-/// How long a computed health body is served before it is recomputed.
-pub(crate) const HEALTH_BODY_TTL: Duration = Duration::from_secs(1);
-/// How long a Finn probe result is reused: longer when Finn answered, shorter when it did not,
-/// so that recovery shows quickly.
-pub(crate) const FINN_OK_TTL: Duration = Duration::from_secs(10);
-pub(crate) const FINN_FAIL_TTL: Duration = Duration::from_secs(2);
-
-/// Health results cached so that `GET /api/health` costs no I/O on most requests.
-#[derive(Default)]
-pub(crate) struct HealthCache {
-    pub(crate) body: RwLock<Option<(Instant, PreEncoded<HealthResponse>)>>,
-    pub(crate) refresh: tokio::sync::Mutex<()>,
-    pub(crate) finn: Mutex<Option<(Instant, UpstreamHealth)>>,
 }

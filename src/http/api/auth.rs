@@ -14,6 +14,7 @@ use crate::core::auth::login::{self, LoginError};
 use crate::core::auth::{Caller, Jwk, TOKEN_TTL_SECS};
 use crate::core::clock::iso_millis;
 use crate::core::error::PortError;
+use crate::core::families::Persistence;
 use crate::http::error::ErrorBody;
 use crate::http::payload::PreEncoded;
 use crate::http::state::{Adapters, Shared};
@@ -106,38 +107,6 @@ impl From<Jwk> for JwkDto {
 #[derive(Object, Clone, Debug, serde::Serialize)]
 pub struct Jwks {
     pub keys: Vec<JwkDto>,
-}
-
-/// The JWKS body and its strong ETag, computed once at startup.
-pub struct JwksDocument {
-    body: PreEncoded<Jwks>,
-    etag: String,
-}
-
-impl JwksDocument {
-    pub fn new(keys: Vec<Jwk>) -> Self {
-        let jwks = Jwks {
-            keys: keys.into_iter().map(Into::into).collect(),
-        };
-        let body = PreEncoded::encode(&jwks);
-        let digest = ring::digest::digest(&ring::digest::SHA256, body.bytes());
-        let hex: String = digest.as_ref()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        JwksDocument {
-            body,
-            etag: format!("\"{hex}\""),
-        }
-    }
-
-    /// Whether an `If-None-Match` value names this document.
-    fn matches(&self, if_none_match: &str) -> bool {
-        if_none_match
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == self.etag)
-    }
 }
 
 #[derive(ApiResponse)]
@@ -281,7 +250,7 @@ impl<A: Adapters> AuthApi<A> {
     async fn siwe(&self, body: Json<LoginRequest>) -> Result<LoginResponse, LoginFailure> {
         let state = &self.state;
         let outcome = login::login(
-            &state.nonces,
+            state.db.nonces(),
             &state.signer,
             &state.settings.login,
             &state.access(),
@@ -371,7 +340,7 @@ impl<A: Adapters> AuthApi<A> {
             JwksResponse::NotModified(doc.etag.clone(), JWKS_CACHE_CONTROL.to_owned())
         } else {
             JwksResponse::Ok(
-                doc.body.clone(),
+                PreEncoded::from_bytes(doc.body.clone()),
                 doc.etag.clone(),
                 JWKS_CACHE_CONTROL.to_owned(),
             )

@@ -11,11 +11,13 @@ use poem_openapi::{Enum, Object, OpenApi};
 
 use super::ApiTags;
 use crate::core::clock::now_iso;
+use crate::core::families::Persistence;
 use crate::core::health::{OverallStatus, overall_status};
 use crate::core::ports::{ReputationStore, UpstreamProbe};
 use crate::core::reputation::StoreKind;
+use crate::http::cache::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL};
 use crate::http::payload::PreEncoded;
-use crate::http::state::{Adapters, FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL, Shared};
+use crate::http::state::{Adapters, Shared};
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[oai(rename_all = "snake_case")]
@@ -161,12 +163,14 @@ fn fresh_body<A: Adapters>(state: &Shared<A>) -> Option<PreEncoded<HealthRespons
     guard
         .as_ref()
         .filter(|(at, _)| at.elapsed() < HEALTH_BODY_TTL)
-        .map(|(_, body)| body.clone())
+        .map(|(_, body)| PreEncoded::from_bytes(body.clone()))
 }
 
 fn any_body<A: Adapters>(state: &Shared<A>) -> Option<PreEncoded<HealthResponse>> {
     let guard = state.health.body.read().ok()?;
-    guard.as_ref().map(|(_, body)| body.clone())
+    guard
+        .as_ref()
+        .map(|(_, body)| PreEncoded::from_bytes(body.clone()))
 }
 
 async fn cached_health<A: Adapters>(state: &Shared<A>) -> PreEncoded<HealthResponse> {
@@ -187,7 +191,7 @@ async fn cached_health<A: Adapters>(state: &Shared<A>) -> PreEncoded<HealthRespo
     }
     let body = PreEncoded::encode(&compute(state).await);
     if let Ok(mut slot) = state.health.body.write() {
-        *slot = Some((Instant::now(), body.clone()));
+        *slot = Some((Instant::now(), body.bytes().clone()));
     }
     body
 }
@@ -213,14 +217,14 @@ async fn finn_health<A: Adapters>(state: &Shared<A>) -> crate::core::ownership::
 }
 
 async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
-    let info = state.store.describe();
+    let info = state.db.reputation().describe();
     let postgres = info.kind == StoreKind::Postgres;
     let pg_probe = async {
         if !postgres {
             return None;
         }
         let start = Instant::now();
-        let result = state.store.probe().await;
+        let result = state.db.reputation().probe().await;
         let latency_ms = start.elapsed().as_millis() as u64;
         Some(match result {
             Ok(()) => InfraProbe {
@@ -238,7 +242,8 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
             }
         })
     };
-    let (finn, pg, count) = tokio::join!(finn_health(state), pg_probe, state.store.count());
+    let (finn, pg, count) =
+        tokio::join!(finn_health(state), pg_probe, state.db.reputation().count());
 
     let aggregate_count = match count {
         Ok(n) => i64::try_from(n).unwrap_or(i64::MAX),
@@ -251,7 +256,7 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
     let status = overall_status(finn.reachable, pg_ok);
     // Pool metrics are read after the probe and count: the pool connects lazily, so metrics
     // taken before them would show the pool as it was, not as it is.
-    let pool = state.store.describe().pool;
+    let pool = state.db.reputation().describe().pool;
 
     HealthResponse {
         status: status.into(),

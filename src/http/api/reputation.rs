@@ -14,6 +14,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi, SecurityScheme, Union, au
 
 use super::{ApiTags, constant_time_eq};
 use crate::core::clock::now_iso;
+use crate::core::families::Persistence;
 use crate::core::ports::ReputationStore;
 use crate::core::reputation::rules::{apply_event, event_task_type};
 use crate::core::reputation::validate::validate_event;
@@ -471,7 +472,7 @@ impl<A: Adapters> ReputationApi<A> {
         operation_id = "getReputationPopulation"
     )]
     async fn population(&self) -> Result<Json<Population>, ApiError> {
-        let c = self.state.store.count_by_state().await?;
+        let c = self.state.db.reputation().count_by_state().await?;
         Ok(Json(Population {
             total: c.total(),
             cold: c.cold,
@@ -491,7 +492,7 @@ impl<A: Adapters> ReputationApi<A> {
         &self,
         #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
     ) -> Result<Json<AggregateDto>, ApiError> {
-        match self.state.store.get(&nft_id).await? {
+        match self.state.db.reputation().get(&nft_id).await? {
             Some(a) => Ok(Json((&a).into())),
             None => Err(ApiError::not_found("No reputation recorded for this nftId")),
         }
@@ -507,7 +508,12 @@ impl<A: Adapters> ReputationApi<A> {
         &self,
         #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
     ) -> Result<Json<CohortList>, ApiError> {
-        let cohorts = self.state.store.list_task_cohorts(&nft_id).await?;
+        let cohorts = self
+            .state
+            .db
+            .reputation()
+            .list_task_cohorts(&nft_id)
+            .await?;
         Ok(Json(CohortList {
             nft_id: nft_id.0,
             cohorts: cohorts.iter().map(Into::into).collect(),
@@ -540,7 +546,8 @@ impl<A: Adapters> ReputationApi<A> {
         };
         let mut page = self
             .state
-            .store
+            .db
+            .reputation()
             .get_event_history(&nft_id, after, limit + 1)
             .await?;
         let next_cursor = if page.len() > limit {
@@ -594,12 +601,13 @@ impl<A: Adapters> ReputationApi<A> {
         let nft = nft_id.0.as_str();
         let outcome = self
             .state
-            .store
+            .db
+            .reputation()
             .record_event(nft, cohort_key, &event, |current, cohort| {
                 apply_event(nft, current, cohort, model_id.as_deref(), &event, &now)
             })
             .await?;
-        let aggregate = self.state.store.get(nft).await?.ok_or_else(|| {
+        let aggregate = self.state.db.reputation().get(nft).await?.ok_or_else(|| {
             crate::core::error::PortError::Unexpected("recorded aggregate missing".into())
         })?;
         Ok(match outcome {

@@ -16,6 +16,7 @@ use super::chat::context;
 use crate::core::auth::Caller;
 use crate::core::clock::{iso_millis, now_iso};
 use crate::core::conviction::{Conviction, Tier, require_tier};
+use crate::core::families::Persistence;
 use crate::core::ports::{CronRegistry, NonceStore, OwnershipResolver, ScheduleStore};
 use crate::core::schedule::{
     CALLBACK_MAX_SKEW_SECS, CALLBACK_PATH, CallbackError, CronRegistration, Execution,
@@ -329,7 +330,7 @@ impl<A: Adapters> ScheduleApi<A> {
             &iso_millis(now),
             next_fire_at,
         );
-        let store = &self.state.schedules;
+        let store = self.state.db.schedules();
         if !store.create(&schedule, MAX_SCHEDULES_PER_NFT).await? {
             return Err(RouteError::bad_request(
                 "limit_exceeded",
@@ -384,7 +385,8 @@ impl<A: Adapters> ScheduleApi<A> {
         self.require_holder(&ctx, wallet_of(&ctx)?, &id).await?;
         let schedules: Vec<ScheduleDto> = self
             .state
-            .schedules
+            .db
+            .schedules()
             .list_for_nft(&id)
             .await?
             .into_iter()
@@ -415,7 +417,7 @@ impl<A: Adapters> ScheduleApi<A> {
         let ctx = context(&caller, &request_id);
         let wallet = wallet_of(&ctx)?;
         let not_found = || RouteError::not_found("Schedule not found or not owned by this wallet");
-        let store = &self.state.schedules;
+        let store = self.state.db.schedules();
         match store.get(&id).await? {
             Some(s) if s.owned_by(wallet) => {}
             _ => return Err(not_found()),
@@ -452,7 +454,7 @@ impl<A: Adapters> ScheduleApi<A> {
     ) -> Result<Json<ExecutionList>, RouteError> {
         let ctx = context(&caller, &request_id);
         let wallet = wallet_of(&ctx)?;
-        let store = &self.state.schedules;
+        let store = self.state.db.schedules();
         let schedule = store
             .get(&id)
             .await?
@@ -526,7 +528,8 @@ impl<A: Adapters> ScheduleApi<A> {
         // A signature is good for one fire: a replay within the freshness window is refused.
         let first = self
             .state
-            .nonces
+            .db
+            .nonces()
             .claim(
                 &format!("schedule-callback:{signature}"),
                 now.unix_timestamp(),
@@ -541,7 +544,8 @@ impl<A: Adapters> ScheduleApi<A> {
         let message_id = body.0.message_id;
         let recorded = if valid_id(&schedule_id) {
             self.state
-                .schedules
+                .db
+                .schedules()
                 .record_fire(&schedule_id, |s| s.fire(&fired_at, message_id.clone()))
                 .await?
         } else {

@@ -1,8 +1,9 @@
-//! Picks the adapters from [`Config`] and serves the app monomorphized over them.
-//!
-//! Each choice — stores (memory | postgres) × signer (HS256 | ES256) × payment (off | scaffold) —
-//! is one match arm calling the next step with a concrete type, ending in one generic
-//! [`http::serve`] call. No trait object sits between a handler and an adapter.
+//! Picks one adapter per port family from [`Config`] and serves the app monomorphized over
+//! them: storage (memory | PostgreSQL) × signer (HS256 | ES256), at most four copies of the
+//! app. Every other choice is one concrete type (Finn, the allowlist file) or an enum adapter
+//! with a `match` (payments). No trait object sits between a handler and an adapter.
+
+mod choose;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -12,26 +13,22 @@ use tokio::sync::oneshot;
 
 use crate::adapters::allowlist::{FileAllowlist, access_from};
 use crate::adapters::finn::{FinnClient, FinnInitError};
-use crate::adapters::jwt::{
-    Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
-};
-use crate::adapters::memory::{MemoryNonceStore, MemoryReputationStore, MemoryScheduleStore};
-use crate::adapters::payment::{NoopGate, ScaffoldGate};
-use crate::adapters::postgres::{
-    PgPool, PoolSettings, PostgresNonceStore, PostgresReputationStore, PostgresScheduleStore,
-    migrate,
-};
-use crate::config::{Config, ConfigError, DatabaseConfig, JwtKey};
+use crate::adapters::jwt::{Es256Signer, Hs256Signer};
+use crate::adapters::memory::MemoryPersistence;
+use crate::adapters::payment::Payments;
+use crate::adapters::postgres::{PgPool, PoolSettings, PostgresPersistence, migrate};
+use crate::config::{Config, ConfigError, DatabaseConfig};
 use crate::core::auth::allowlist::Access;
-use crate::core::auth::login::{LoginPolicy, NonceKey};
-use crate::core::auth::siwe::SiwePolicy;
-use crate::core::ports::{
-    AllowlistStore, NonceStore, PaymentGate, ReputationStore, ScheduleStore, TokenSigner,
-};
+use crate::core::families::Persistence;
+use crate::core::ports::{AllowlistStore, ReputationStore, TokenSigner};
 use crate::http::{
     self,
-    state::{Adapters, AppState, Parts, Runtime, Settings, Shared},
+    state::{Adapters, AppState, Parts, Shared, Wired},
 };
+use choose::Signer;
+
+/// The app as wiring builds it: storage `D` and signer `S` chosen at startup, the rest fixed.
+pub type App<D, S> = Wired<D, S, FinnClient, Payments, FileAllowlist>;
 
 /// Why the server did not start. `exit_code` is 2 for bad configuration, 1 otherwise.
 #[derive(Debug, thiserror::Error)]
@@ -162,14 +159,14 @@ struct Launch<F> {
     ready: Option<oneshot::Sender<()>>,
 }
 
-/// Builds the adapters the config asks for and serves until `shutdown` resolves.
+/// Builds the adapters the config asks for and serves until `shutdown` resolves. The first
+/// family chosen is storage.
 pub async fn run_on(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     ready: Option<oneshot::Sender<()>>,
 ) -> Result<(), StartupError> {
-    let finn = FinnClient::new(&config.finn_url, config.finn_timeout)?;
     let database = config.database.clone();
     let launch = Launch {
         config,
@@ -178,26 +175,26 @@ pub async fn run_on(
         ready,
     };
     match database {
-        None => {
-            let stores = (
-                MemoryReputationStore::new(),
-                MemoryNonceStore::new(),
-                MemoryScheduleStore::new(),
-            );
-            with_stores(launch, finn, stores).await
-        }
+        None => with_db(launch, MemoryPersistence::new()).await,
         Some(db) => {
             let pool = pg_pool(&db)?;
             if db.migrate_on_start {
                 apply_migrations(&pool).await?;
             }
-            let stores = (
-                PostgresReputationStore::new(pool.clone()),
-                PostgresNonceStore::new(pool.clone()),
-                PostgresScheduleStore::new(pool),
-            );
-            with_stores(launch, finn, stores).await
+            with_db(launch, PostgresPersistence::new(pool)).await
         }
+    }
+}
+
+/// The second family: the signer. Each arm ends in one `serve` over concrete types.
+async fn with_db<F, D>(launch: Launch<F>, db: D) -> Result<(), StartupError>
+where
+    F: Future<Output = ()> + Send + 'static,
+    D: Persistence,
+{
+    match choose::signer(&launch.config)? {
+        Signer::Hs256(signer) => serve::<F, D, Hs256Signer>(launch, db, signer).await,
+        Signer::Es256(signer) => serve::<F, D, Es256Signer>(launch, db, signer).await,
     }
 }
 
@@ -234,161 +231,11 @@ pub async fn migrate_only(config: &Config) -> Result<Vec<String>, StartupError> 
     apply_migrations(&pg_pool(db)?).await
 }
 
-/// Keys accepted besides the signing key: the previous ES256 key and the legacy HS256 secret.
-fn verify_keys(config: &Config) -> Result<VerifyKeys, StartupError> {
-    let mut keys = VerifyKeys::default();
-    if let Some(pem) = &config.jwt_previous_key {
-        let key = load_public_pem(pem.expose()).map_err(|e| StartupError::Key {
-            var: "DIXIE_JWT_PREVIOUS_KEY",
-            reason: e.to_string(),
-        })?;
-        keys.previous_es256.push(key);
-    }
-    if let Some(secret) = &config.hs256_fallback_secret {
-        keys.legacy_hs256.push(secret.expose().as_bytes().to_vec());
-    }
-    Ok(keys)
-}
-
-async fn with_stores<F, O, R, N, K>(
-    launch: Launch<F>,
-    finn: O,
-    stores: (R, N, K),
-) -> Result<(), StartupError>
+async fn serve<F, D, S>(launch: Launch<F>, db: D, signer: S) -> Result<(), StartupError>
 where
     F: Future<Output = ()> + Send + 'static,
-    O: Runtime,
-    R: ReputationStore,
-    N: NonceStore,
-    K: ScheduleStore,
-{
-    let extra = verify_keys(&launch.config)?;
-    match &launch.config.jwt_key {
-        None => {
-            tracing::warn!(
-                event = "ephemeral_jwt_key",
-                "DIXIE_JWT_PRIVATE_KEY is unset: using a generated HS256 key; tokens die with the process"
-            );
-            let signer = Hs256Signer::ephemeral().map_err(|e| StartupError::Key {
-                var: "DIXIE_JWT_PRIVATE_KEY",
-                reason: format!("cannot generate a key: {e}"),
-            })?;
-            with_signer(launch, finn, stores, signer).await
-        }
-        Some(JwtKey::Hs256(secret)) => {
-            let signer = Hs256Signer::with_keys(secret.expose().as_bytes(), extra);
-            with_signer(launch, finn, stores, signer).await
-        }
-        Some(JwtKey::Pem(pem)) => {
-            let key = load_private_pem(pem.expose()).map_err(|e| StartupError::Key {
-                var: "DIXIE_JWT_PRIVATE_KEY",
-                reason: e.to_string(),
-            })?;
-            tracing::info!(event = "jwt_key", alg = "ES256", kid = %key_id(&key.public_key()));
-            with_signer(launch, finn, stores, Es256Signer::new(key, extra)).await
-        }
-    }
-}
-
-async fn with_signer<F, O, R, N, K, S>(
-    launch: Launch<F>,
-    finn: O,
-    stores: (R, N, K),
-    signer: S,
-) -> Result<(), StartupError>
-where
-    F: Future<Output = ()> + Send + 'static,
-    O: Runtime,
-    R: ReputationStore,
-    N: NonceStore,
-    K: ScheduleStore,
+    D: Persistence,
     S: TokenSigner,
-{
-    let (store, nonces, schedules) = stores;
-    let allowlist = FileAllowlist::new(&launch.config.allowlist_path);
-    if launch.config.x402_enabled {
-        let parts = Parts {
-            store,
-            signer,
-            finn,
-            payment: ScaffoldGate,
-            nonces,
-            allowlist,
-            schedules,
-        };
-        serve(launch, parts).await
-    } else {
-        let parts = Parts {
-            store,
-            signer,
-            finn,
-            payment: NoopGate,
-            nonces,
-            allowlist,
-            schedules,
-        };
-        serve(launch, parts).await
-    }
-}
-
-/// The key of stateless SIWE nonces: derived from the JWT signing key, which every replica
-/// shares; random with the generated development key (which dies with the process anyway).
-fn nonce_key(config: &Config) -> NonceKey {
-    match &config.jwt_key {
-        Some(JwtKey::Pem(secret) | JwtKey::Hs256(secret)) => {
-            NonceKey::derive(secret.expose().as_bytes())
-        }
-        None => {
-            let mut key = [0u8; 32];
-            if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key).is_err() {
-                tracing::warn!(event = "nonce_key_random_failed");
-            }
-            NonceKey::new(key)
-        }
-    }
-}
-
-/// What the handlers read from the configuration.
-fn settings(config: &Config) -> Settings {
-    let siwe = &config.siwe;
-    let secs = |d: std::time::Duration| time::Duration::seconds(d.as_secs() as i64);
-    Settings {
-        admin_key: config.admin_key.clone(),
-        login: LoginPolicy {
-            siwe: SiwePolicy {
-                domains: siwe.domains.clone(),
-                chain_ids: siwe.chain_ids.clone(),
-                max_age: secs(siwe.max_age),
-                skew: time::Duration::seconds(crate::adapters::jwt::LEEWAY_SECS as i64),
-            },
-            nonce_ttl: secs(siwe.nonce_ttl),
-            require_server_nonce: siwe.require_server_nonce,
-            nonce_key: nonce_key(config),
-        },
-        cors: std::sync::Arc::new(http::middleware::CorsOrigins::from_config(
-            &config.cors_origins,
-        )),
-        rate_limit_rpm: config.rate_limit_rpm,
-        trusted_proxy_hops: config.trusted_proxy_hops,
-        body_read_timeout: config.header_read_timeout,
-        callback_secret: config.schedule_callback_secret.clone(),
-        conviction_ttl: config.conviction_tier_ttl,
-    }
-}
-
-async fn serve<F, R, S, O, P, N, L, K>(
-    launch: Launch<F>,
-    parts: Parts<R, S, O, P, N, L, K>,
-) -> Result<(), StartupError>
-where
-    L: AllowlistStore,
-    F: Future<Output = ()> + Send + 'static,
-    R: ReputationStore,
-    S: TokenSigner,
-    O: Runtime,
-    P: PaymentGate,
-    N: NonceStore,
-    K: ScheduleStore,
 {
     let Launch {
         config,
@@ -396,6 +243,13 @@ where
         shutdown,
         ready,
     } = launch;
+    let parts: Parts<App<D, S>> = Parts {
+        finn: FinnClient::new(&config.finn_url, config.finn_timeout)?,
+        payment: Payments::new(config.x402_enabled),
+        allowlist: FileAllowlist::new(&config.allowlist_path),
+        db,
+        signer,
+    };
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -403,7 +257,7 @@ where
     tracing::info!(
         event = "listening",
         addr,
-        store = parts.store.describe().kind.as_str(),
+        store = parts.db.reputation().describe().kind.as_str(),
         jwt_alg = parts.signer.algorithm().as_str(),
         x402 = config.x402_enabled,
         "dixie-bff listening"
@@ -415,7 +269,7 @@ where
         );
     }
     let access = access_from(parts.allowlist.load().await, &config.allowlist_path);
-    let state = AppState::new(parts, settings(&config), access);
+    let state = AppState::new(parts, choose::settings(&config), access);
     let watcher = tokio::spawn(watch_allowlist(state.clone()));
     if let Some(ready) = ready {
         let _ = ready.send(());
@@ -509,17 +363,15 @@ async fn recv_or_pend(signal: Option<tokio::signal::unix::Signal>) {
 /// The OpenAPI document the code generates (what `openapi/` must hold).
 pub fn openapi_spec(yaml: bool) -> String {
     let defaults = Config::from_lookup(|_| None).expect("the defaults are a valid config");
-    let parts = Parts {
-        store: MemoryReputationStore::new(),
+    let parts: Parts<App<MemoryPersistence, Hs256Signer>> = Parts {
+        db: MemoryPersistence::new(),
         signer: Hs256Signer::new(&[0u8; 32]),
         finn: FinnClient::new(&defaults.finn_url, defaults.finn_timeout)
             .expect("the default Finn URL is valid"),
-        payment: NoopGate,
-        nonces: MemoryNonceStore::new(),
+        payment: Payments::new(false),
         allowlist: FileAllowlist::new(&defaults.allowlist_path),
-        schedules: MemoryScheduleStore::new(),
     };
-    let state = AppState::new(parts, settings(&defaults), Access::Open);
+    let state = AppState::new(parts, choose::settings(&defaults), Access::Open);
     let service = http::api::service(state);
     if yaml {
         service.spec_yaml()

@@ -1,0 +1,34 @@
+//! Port families: the ports one backend serves together. Wiring picks a backend once per
+//! family, so the app is monomorphized over families, not over every port.
+//!
+//! Adding a port that a family's backend serves costs the port's trait (in `ports`), one
+//! associated type and accessor here, and its adapter in each backend's folder; wiring and the
+//! HTTP state do not change.
+
+use crate::core::ports::{
+    AgentRuntime, CronRegistry, NonceStore, OwnershipResolver, ReputationStore, ScheduleStore,
+    SoulMemory, StakingLookup, UpstreamProbe,
+};
+
+/// Everything kept in the service's own storage: one backend (memory | PostgreSQL) serves
+/// all of it, so a deployment never mixes stores.
+pub trait Persistence: Send + Sync + 'static {
+    type Reputation: ReputationStore;
+    type Nonces: NonceStore;
+    type Schedules: ScheduleStore;
+
+    fn reputation(&self) -> &Self::Reputation;
+    fn nonces(&self) -> &Self::Nonces;
+    fn schedules(&self) -> &Self::Schedules;
+}
+
+/// Every port the agent runtime (Finn) serves, as one bound.
+pub trait Runtime:
+    OwnershipResolver + UpstreamProbe + AgentRuntime + SoulMemory + CronRegistry + StakingLookup
+{
+}
+
+impl<T> Runtime for T where
+    T: OwnershipResolver + UpstreamProbe + AgentRuntime + SoulMemory + CronRegistry + StakingLookup
+{
+}

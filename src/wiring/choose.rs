@@ -1,0 +1,109 @@
+//! One choice per family from the configuration, and the settings the handlers read.
+
+use crate::adapters::jwt::{
+    Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
+};
+use crate::config::{Config, JwtKey};
+use crate::core::auth::login::{LoginPolicy, NonceKey};
+use crate::core::auth::siwe::SiwePolicy;
+use crate::http::{self, state::Settings};
+
+use super::StartupError;
+
+/// The configured signer, one variant per signer type the app is monomorphized over.
+pub(super) enum Signer {
+    Hs256(Hs256Signer),
+    Es256(Es256Signer),
+}
+
+/// The signer `DIXIE_JWT_PRIVATE_KEY` names (a generated HS256 key when unset), with the keys
+/// accepted besides it.
+pub(super) fn signer(config: &Config) -> Result<Signer, StartupError> {
+    let extra = verify_keys(config)?;
+    match &config.jwt_key {
+        None => {
+            tracing::warn!(
+                event = "ephemeral_jwt_key",
+                "DIXIE_JWT_PRIVATE_KEY is unset: using a generated HS256 key; tokens die with the process"
+            );
+            let signer = Hs256Signer::ephemeral().map_err(|e| StartupError::Key {
+                var: "DIXIE_JWT_PRIVATE_KEY",
+                reason: format!("cannot generate a key: {e}"),
+            })?;
+            Ok(Signer::Hs256(signer))
+        }
+        Some(JwtKey::Hs256(secret)) => Ok(Signer::Hs256(Hs256Signer::with_keys(
+            secret.expose().as_bytes(),
+            extra,
+        ))),
+        Some(JwtKey::Pem(pem)) => {
+            let key = load_private_pem(pem.expose()).map_err(|e| StartupError::Key {
+                var: "DIXIE_JWT_PRIVATE_KEY",
+                reason: e.to_string(),
+            })?;
+            tracing::info!(event = "jwt_key", alg = "ES256", kid = %key_id(&key.public_key()));
+            Ok(Signer::Es256(Es256Signer::new(key, extra)))
+        }
+    }
+}
+
+/// Keys accepted besides the signing key: the previous ES256 key and the legacy HS256 secret.
+fn verify_keys(config: &Config) -> Result<VerifyKeys, StartupError> {
+    let mut keys = VerifyKeys::default();
+    if let Some(pem) = &config.jwt_previous_key {
+        let key = load_public_pem(pem.expose()).map_err(|e| StartupError::Key {
+            var: "DIXIE_JWT_PREVIOUS_KEY",
+            reason: e.to_string(),
+        })?;
+        keys.previous_es256.push(key);
+    }
+    if let Some(secret) = &config.hs256_fallback_secret {
+        keys.legacy_hs256.push(secret.expose().as_bytes().to_vec());
+    }
+    Ok(keys)
+}
+
+/// The key of stateless SIWE nonces: derived from the JWT signing key, which every replica
+/// shares; random with the generated development key (which dies with the process anyway).
+fn nonce_key(config: &Config) -> NonceKey {
+    match &config.jwt_key {
+        Some(JwtKey::Pem(secret) | JwtKey::Hs256(secret)) => {
+            NonceKey::derive(secret.expose().as_bytes())
+        }
+        None => {
+            let mut key = [0u8; 32];
+            if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key).is_err() {
+                tracing::warn!(event = "nonce_key_random_failed");
+            }
+            NonceKey::new(key)
+        }
+    }
+}
+
+/// What the handlers read from the configuration.
+pub(super) fn settings(config: &Config) -> Settings {
+    let siwe = &config.siwe;
+    let secs = |d: std::time::Duration| time::Duration::seconds(d.as_secs() as i64);
+    Settings {
+        admin_key: config.admin_key.clone(),
+        login: LoginPolicy {
+            siwe: SiwePolicy {
+                domains: siwe.domains.clone(),
+                chain_ids: siwe.chain_ids.clone(),
+                max_age: secs(siwe.max_age),
+                skew: time::Duration::seconds(crate::adapters::jwt::LEEWAY_SECS as i64),
+            },
+            nonce_ttl: secs(siwe.nonce_ttl),
+            require_server_nonce: siwe.require_server_nonce,
+            nonce_key: nonce_key(config),
+        },
+        cors: std::sync::Arc::new(http::middleware::CorsOrigins::from_config(
+            &config.cors_origins,
+        )),
+        rate_limit_rpm: config.rate_limit_rpm,
+        trusted_proxy_hops: config.trusted_proxy_hops,
+        body_read_timeout: config.header_read_timeout,
+        callback_secret: config.schedule_callback_secret.clone(),
+        conviction_ttl: config.conviction_tier_ttl,
+    }
+}
