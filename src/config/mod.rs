@@ -1,0 +1,300 @@
+//! Environment → typed, validated [`Config`], by concern: credentials and login (`auth`), the
+//! database (`database`), everything else here.
+//!
+//! Every variable is listed once in [`VARS`] (`vars`): `dixie --help` prints that table, the
+//! README test checks it, and reading a variable that is not in it fails the tests. Parsing is
+//! a pure function of a lookup, so it is tested without touching the process environment. A
+//! bad value is a [`ConfigError`] naming the variable (never echoing a secret); `main` prints
+//! it and exits 2 before anything starts.
+
+mod auth;
+mod database;
+#[cfg(test)]
+mod tests;
+mod vars;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use auth::{
+    JwtKey, MIN_ADMIN_KEY_BITS, MIN_ADMIN_KEY_CHARS, MIN_HS256_SECRET_BYTES, SiweConfig,
+};
+pub use database::DatabaseConfig;
+pub use vars::{VARS, VarSpec, help_text};
+
+/// A value that must never reach a log line or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Production,
+    Development,
+    Test,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub env: Environment,
+    pub host: IpAddr,
+    pub port: u16,
+    pub log_level: LogLevel,
+    pub finn_url: String,
+    pub finn_timeout: Duration,
+    /// `None` only outside production: wiring then generates an ephemeral key.
+    pub jwt_key: Option<JwtKey>,
+    pub jwt_previous_key: Option<Secret>,
+    pub hs256_fallback_secret: Option<Secret>,
+    pub admin_key: Option<Secret>,
+    pub siwe: SiweConfig,
+    pub cors_origins: Vec<String>,
+    pub allowlist_path: PathBuf,
+    pub rate_limit_rpm: u32,
+    pub schedule_callback_secret: Option<Secret>,
+    pub conviction_tier_ttl: Duration,
+    pub x402_enabled: bool,
+    pub database: Option<DatabaseConfig>,
+    pub shutdown_grace: Duration,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub trusted_proxy_hops: u8,
+    pub redis_url: Option<String>,
+    pub nats_url: Option<String>,
+}
+
+/// A bad variable: which one and why, without its value when it is secret.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+fn bad(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        reason: reason.into(),
+    }
+}
+
+struct Env<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// The value of `name`; unset and empty are both "not given". Only variables of [`VARS`]
+    /// (and `NODE_ENV`, the fallback of `DIXIE_ENV`) may be read.
+    fn get(&self, name: &str) -> Option<String> {
+        debug_assert!(
+            name == "NODE_ENV" || VARS.iter().any(|v| v.name == name),
+            "{name} is read but not listed in VARS"
+        );
+        (self.0)(name).filter(|v| !v.is_empty())
+    }
+
+    fn int<T>(&self, name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => match raw.trim().parse::<T>() {
+                Ok(v) if v >= min && v <= max => Ok(v),
+                _ => Err(bad(
+                    name,
+                    format!("must be an integer in {min}..={max} (got {raw:?})"),
+                )),
+            },
+        }
+    }
+
+    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        match self.get(name).as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(bad(name, format!("must be true or false (got {other:?})"))),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Parses and validates every variable through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let env = Env(lookup);
+
+        let environment = match env
+            .get("DIXIE_ENV")
+            .or_else(|| env.get("NODE_ENV"))
+            .as_deref()
+        {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some("test") => Environment::Test,
+            Some(other) => {
+                return Err(bad(
+                    "DIXIE_ENV",
+                    format!("must be production, development or test (got {other:?})"),
+                ));
+            }
+        };
+        let production = environment == Environment::Production;
+
+        let host = match env.get("DIXIE_HOST") {
+            None => IpAddr::from([127, 0, 0, 1]),
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| bad("DIXIE_HOST", format!("must be an IP address (got {raw:?})")))?,
+        };
+        let port = env.int("DIXIE_PORT", 3001u16, 0, u16::MAX)?;
+
+        let log_level = match env.get("LOG_LEVEL").as_deref() {
+            None | Some("info") => LogLevel::Info,
+            Some("error") => LogLevel::Error,
+            Some("warn") => LogLevel::Warn,
+            Some("debug") => LogLevel::Debug,
+            Some("trace") => LogLevel::Trace,
+            Some(other) => {
+                return Err(bad(
+                    "LOG_LEVEL",
+                    format!("must be error, warn, info, debug or trace (got {other:?})"),
+                ));
+            }
+        };
+
+        let finn_url = match env.get("FINN_URL") {
+            Some(url) => parse_http_url("FINN_URL", &url)?,
+            None if production => return Err(bad("FINN_URL", "is required in production")),
+            None => "http://127.0.0.1:4000".to_owned(),
+        };
+        let finn_timeout = Duration::from_millis(env.int("FINN_TIMEOUT_MS", 5000u64, 1, 60_000)?);
+
+        let auth::Keys {
+            jwt_key,
+            jwt_previous_key,
+            hs256_fallback_secret,
+        } = auth::keys(&env, production)?;
+        let admin_key = auth::admin_key(&env, production)?;
+
+        let cors_origins = match env.get("DIXIE_CORS_ORIGINS") {
+            None => vec![format!("http://localhost:{port}")],
+            Some(raw) => raw
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        };
+
+        let siwe = auth::siwe(&env, &cors_origins)?;
+
+        let allowlist_path = PathBuf::from(
+            env.get("DIXIE_ALLOWLIST_PATH")
+                .unwrap_or_else(|| "/data/allowlist.json".to_owned()),
+        );
+        let rate_limit_rpm = env.int("DIXIE_RATE_LIMIT_RPM", 100u32, 1, 1_000_000_000)?;
+        let x402_enabled = env.flag("DIXIE_X402_ENABLED")?;
+        let schedule_callback_secret = env.get("DIXIE_SCHEDULE_CALLBACK_SECRET").map(Secret);
+        let conviction_tier_ttl =
+            Duration::from_secs(env.int("DIXIE_CONVICTION_TIER_TTL", 300u64, 0, 86_400)?);
+
+        let database = database::database(&env)?;
+
+        let shutdown_grace =
+            Duration::from_secs(env.int("DIXIE_SHUTDOWN_GRACE_SECS", 25u64, 0, 300)?);
+
+        Ok(Config {
+            env: environment,
+            host,
+            port,
+            log_level,
+            finn_url,
+            finn_timeout,
+            jwt_key,
+            jwt_previous_key,
+            hs256_fallback_secret,
+            admin_key,
+            siwe,
+            cors_origins,
+            allowlist_path,
+            rate_limit_rpm,
+            schedule_callback_secret,
+            conviction_tier_ttl,
+            x402_enabled,
+            database,
+            shutdown_grace,
+            header_read_timeout: Duration::from_secs(env.int(
+                "DIXIE_HEADER_READ_TIMEOUT_SECS",
+                10u64,
+                1,
+                300,
+            )?),
+            idle_timeout: Duration::from_secs(env.int(
+                "DIXIE_IDLE_TIMEOUT_SECS",
+                120u64,
+                1,
+                3600,
+            )?),
+            trusted_proxy_hops: env.int("DIXIE_TRUSTED_PROXY_HOPS", 0u8, 0, 10)?,
+            redis_url: env.get("REDIS_URL"),
+            nats_url: env.get("NATS_URL"),
+        })
+    }
+}
+
+/// Accepts `http(s)://host[:port][/path]` and drops a trailing `/`.
+fn parse_http_url(var: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let rest = raw
+        .strip_prefix("http://")
+        .or_else(|| raw.strip_prefix("https://"))
+        .ok_or_else(|| {
+            bad(
+                var,
+                format!("must start with http:// or https:// (got {raw:?})"),
+            )
+        })?;
+    if rest.is_empty() || rest.starts_with('/') || rest.chars().any(char::is_whitespace) {
+        return Err(bad(var, format!("must name a host (got {raw:?})")));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
