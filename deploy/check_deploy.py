@@ -7,7 +7,7 @@ usage: check_deploy.py DOCKERFILE COMPOSE_FILE TERRAFORM_DIR CONFIG_RS
 - the compose stack: postgres:16-alpine with a pg_isready health check and ephemeral storage;
   dixie has DATABASE_URL, waits for a healthy postgres and for the migration step to finish;
 - every environment variable the compose file or the Terraform sets for Dixie is one that
-  `dixie` reads (the VARS table of src/config.rs), so a typo cannot ship silently.
+  `dixie` reads (the VARS table of src/config/vars.rs), so a typo cannot ship silently.
 """
 
 import pathlib
