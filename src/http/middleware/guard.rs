@@ -103,18 +103,14 @@ pub fn client_ip(req: &Request, hops: u8) -> Option<IpAddr> {
     if hops == 0 {
         return peer;
     }
-    let forwarded = req
-        .headers()
+    req.headers()
         .get_all("x-forwarded-for")
         .iter()
+        .rev()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect::<Vec<_>>();
-    forwarded
-        .len()
-        .checked_sub(usize::from(hops))
-        .and_then(|i| forwarded[i].parse::<IpAddr>().ok())
+        .flat_map(|v| v.rsplit(','))
+        .nth(usize::from(hops) - 1)
+        .and_then(|entry| entry.trim().parse::<IpAddr>().ok())
         .or(peer)
 }
 
