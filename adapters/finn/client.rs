@@ -26,6 +26,8 @@ use crate::core::upstream::{
 pub enum FinnInitError {
     #[error("FINN_URL is not a valid URL")]
     BadUrl,
+    #[error("FINN_AUTH_TOKEN is not a valid header value")]
+    BadToken,
     #[error("HTTP client could not be built: {0}")]
     Client(String),
 }
@@ -105,6 +107,8 @@ impl<'a> Call<'a> {
 #[derive(Clone)]
 pub struct FinnClient {
     http: reqwest::Client,
+    /// `Authorization: Bearer <FINN_AUTH_TOKEN>`, marked sensitive (never logged).
+    auth: Option<reqwest::header::HeaderValue>,
     base: Arc<Url>,
     breaker: Arc<Mutex<Breaker>>,
     epoch: Instant,
@@ -168,10 +172,25 @@ impl FinnClient {
             .map_err(|e| FinnInitError::Client(e.to_string()))?;
         Ok(FinnClient {
             http,
+            auth: None,
             base: Arc::new(base),
             breaker: Arc::new(Mutex::new(Breaker::new(policy))),
             epoch: Instant::now(),
         })
+    }
+
+    /// Sends `Authorization: Bearer <token>` on every call (Finn's `FINN_AUTH_TOKEN`, §14).
+    pub fn with_auth_token(mut self, token: Option<&str>) -> Result<Self, FinnInitError> {
+        self.auth = match token {
+            None => None,
+            Some(token) => {
+                let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+                    .map_err(|_| FinnInitError::BadToken)?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+        };
+        Ok(self)
     }
 
     /// `base` + the given path segments, each percent-encoded.
@@ -262,6 +281,9 @@ impl FinnClient {
             .http
             .request(call.method.clone(), url.clone())
             .header("content-type", "application/json");
+        if let Some(auth) = &self.auth {
+            req = req.header(reqwest::header::AUTHORIZATION, auth.clone());
+        }
         if let Some(id) = call.ctx.map(|c| c.request_id.as_str()).or(call.request_id) {
             req = req.header("x-request-id", id);
         }
@@ -424,7 +446,8 @@ impl AgentRuntime for FinnClient {
         session_id: &str,
         prompt: &str,
     ) -> Result<Value, UpstreamError> {
-        let body = serde_json::json!({ "prompt": prompt });
+        // Finn reads `text` (a `prompt` field is 400 INVALID_REQUEST there, §14).
+        let body = serde_json::json!({ "text": prompt });
         self.session_call(
             Method::POST,
             &["api", "sessions", session_id, "message"],

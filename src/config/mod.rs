@@ -79,6 +79,8 @@ pub struct Config {
     pub log_level: LogLevel,
     pub finn_url: String,
     pub finn_timeout: Duration,
+    /// Finn's bearer token, when Finn has one configured.
+    pub finn_auth_token: Option<Secret>,
     /// `None` only outside production: wiring then generates an ephemeral key.
     pub jwt_key: Option<JwtKey>,
     pub jwt_previous_key: Option<Secret>,
@@ -208,6 +210,15 @@ impl Config {
             None => "http://127.0.0.1:4000".to_owned(),
         };
         let finn_timeout = Duration::from_millis(env.int("FINN_TIMEOUT_MS", 5000u64, 1, 60_000)?);
+        let finn_auth_token = match env.get("FINN_AUTH_TOKEN") {
+            Some(token) if !token.bytes().all(|b| b.is_ascii_graphic()) => {
+                return Err(bad(
+                    "FINN_AUTH_TOKEN",
+                    "must be printable ASCII without spaces",
+                ));
+            }
+            other => other.map(Secret),
+        };
 
         let auth::Keys {
             jwt_key,
@@ -250,6 +261,7 @@ impl Config {
             log_level,
             finn_url,
             finn_timeout,
+            finn_auth_token,
             jwt_key,
             jwt_previous_key,
             hs256_fallback_secret,

@@ -230,3 +230,17 @@ fn secrets_do_not_debug_print() {
     let cfg = parse(PROD_OK).unwrap();
     assert!(!format!("{cfg:?}").contains("0123456789abcdef"));
 }
+
+#[test]
+fn finn_auth_token_is_a_secret_of_printable_ascii() {
+    let cfg = parse(&[("FINN_AUTH_TOKEN", "tok-123")]).unwrap();
+    assert_eq!(
+        cfg.finn_auth_token.as_ref().map(Secret::expose),
+        Some("tok-123")
+    );
+    assert!(!format!("{cfg:?}").contains("tok-123"));
+    let err = parse(&[("FINN_AUTH_TOKEN", "has space")]).unwrap_err();
+    assert_eq!(err.var, "FINN_AUTH_TOKEN");
+    assert!(!err.to_string().contains("has space"));
+    assert_eq!(parse(&[]).unwrap().finn_auth_token, None);
+}

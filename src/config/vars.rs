@@ -36,6 +36,11 @@ pub const VARS: &[VarSpec] = &[
         help: "base URL of the Finn runtime (required in production)",
     },
     VarSpec {
+        name: "FINN_AUTH_TOKEN",
+        default: "(unset: no token sent)",
+        help: "bearer token of a Finn that has one configured (required then): sent on every Finn call, never logged",
+    },
+    VarSpec {
         name: "FINN_TIMEOUT_MS",
         default: "5000",
         help: "per-call timeout for Finn, 1..60000 ms",

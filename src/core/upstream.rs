@@ -83,6 +83,14 @@ pub fn map_finn_error(status: u16, code: Option<&str>, message: Option<&str>) ->
             "Provider temporarily unavailable",
             None,
         ),
+        // Finn refusing Dixie's own token (`FINN_AUTH_TOKEN`) is a deployment fault, never the
+        // client's: not a 401 the client would act on.
+        Some("AUTH_REQUIRED" | "AUTH_INVALID") => answered(
+            503,
+            "upstream_error",
+            "Upstream refused this service's credentials",
+            None,
+        ),
         _ => {
             let status = if (400..=599).contains(&status) {
                 status
@@ -313,6 +321,13 @@ mod tests {
         assert_eq!(r(503, Some("RATE_LIMITED"), None).3, Some(60));
         assert_eq!(r(500, Some("ORACLE_MODEL_UNAVAILABLE"), None).0, 503);
         assert_eq!(r(500, Some("PROVIDER_UNAVAILABLE"), None).0, 502);
+        for code in ["AUTH_REQUIRED", "AUTH_INVALID"] {
+            assert_eq!(
+                r(401, Some(code), Some("Invalid token")).0,
+                503,
+                "Finn refusing Dixie's token is not the client's 401"
+            );
+        }
         assert_eq!(
             r(418, Some("X"), Some("teapot")),
             (418, "upstream_error", "teapot".to_owned(), None)

@@ -17,7 +17,7 @@ use crate::adapters::jwt::{Es256Signer, Hs256Signer};
 use crate::adapters::memory::MemoryPersistence;
 use crate::adapters::payment::Payments;
 use crate::adapters::postgres::{PgPool, PoolSettings, PostgresPersistence, migrate};
-use crate::config::{Config, ConfigError, DatabaseConfig};
+use crate::config::{Config, ConfigError, DatabaseConfig, Secret};
 use crate::core::auth::allowlist::Access;
 use crate::core::families::Persistence;
 use crate::core::ports::{AllowlistStore, ReputationStore, TokenSigner};
@@ -35,7 +35,7 @@ pub type App<D, S> = Wired<D, S, FinnClient, Payments, FileAllowlist>;
 pub enum StartupError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("FINN_URL: {0}")]
+    #[error("{0}")]
     Finn(#[from] FinnInitError),
     #[error("{var}: {reason}")]
     Key { var: &'static str, reason: String },
@@ -244,7 +244,8 @@ where
         ready,
     } = launch;
     let parts: Parts<App<D, S>> = Parts {
-        finn: FinnClient::new(&config.finn_url, config.finn_timeout)?,
+        finn: FinnClient::new(&config.finn_url, config.finn_timeout)?
+            .with_auth_token(config.finn_auth_token.as_ref().map(Secret::expose))?,
         payment: Payments::new(config.x402_enabled),
         allowlist: FileAllowlist::new(&config.allowlist_path),
         db,

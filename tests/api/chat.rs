@@ -83,6 +83,9 @@ async fn a_message_to_a_session_returns_finns_body() {
     assert_eq!(body["sessionId"], "sess-9");
     assert_eq!(body["response"], "echo: again");
     assert_eq!(finn.calls("sessions.message"), 1);
+    let sent: Value =
+        serde_json::from_slice(&finn.received("sessions.message").unwrap().body).unwrap();
+    assert_eq!(sent, json!({"text": "again"}), "Finn reads `text` (§14)");
 
     let list: Value = app
         .get_bearer("/api/sessions", &jwt)
@@ -324,5 +327,48 @@ async fn a_failed_staking_lookup_falls_back_by_allowlist() {
     let resp = chat(&app, Some("dxk_conviction"), json!({"prompt": "x"})).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["x-conviction-tier"], "observer");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn finn_auth_token_is_sent_on_every_call_and_a_refusal_is_not_the_clients_401() {
+    let finn = finn::spawn().await;
+    finn.require_token("finn-secret-token");
+    let wallet = Wallet::new(39);
+    finn.add_owner(&wallet.address, "nft-c9", &[]);
+    let url = finn.url();
+    let base = [("FINN_URL", url.as_str()), ("FINN_TIMEOUT_MS", "500")];
+
+    let with = [base.as_slice(), &[("FINN_AUTH_TOKEN", "finn-secret-token")]].concat();
+    let app = spawn_app(&with).await;
+    let jwt = app.token_for(&wallet).await;
+    let resp = chat(
+        &app,
+        Some(&jwt),
+        json!({"prompt": "hi", "sessionId": "sess-1"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    for endpoint in ["sessions.message", "nft", "staking"] {
+        let got = finn.received(endpoint).expect("Finn was called");
+        assert_eq!(
+            header(&got, "authorization").as_deref(),
+            Some("Bearer finn-secret-token"),
+            "{endpoint}"
+        );
+    }
+    app.stop().await;
+
+    let app = spawn_app(&base).await;
+    let jwt = app.token_for(&wallet).await;
+    let resp = chat(
+        &app,
+        Some(&jwt),
+        json!({"prompt": "hi", "sessionId": "sess-1"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 503, "Finn refusing Dixie is Dixie's fault");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "upstream_error");
     app.stop().await;
 }

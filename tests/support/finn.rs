@@ -47,6 +47,8 @@ pub struct StandinState {
     stakes: Mutex<HashMap<String, f64>>,
     /// Memory projections by nftId (unknown: 404)
     projections: Mutex<HashMap<String, serde_json::Value>>,
+    /// Finn's bearer token (§14): when set, every `/api/*` call must carry it.
+    token: Mutex<Option<String>>,
 }
 
 impl StandinState {
@@ -93,6 +95,12 @@ impl FinnStandin {
             .get(endpoint)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every `/api/*` call, as Finn does when it has
+    /// a token configured (401 `AUTH_REQUIRED` / `AUTH_INVALID` otherwise).
+    pub fn require_token(&self, token: &str) {
+        *self.state.token.lock().unwrap() = Some(token.to_owned());
     }
 
     /// Headers and body of the last call to `endpoint`.
@@ -259,11 +267,20 @@ async fn session_message(
     if let Some(r) = apply(state.mode("sessions.message")).await {
         return r;
     }
+    // Finn reads `text` only (§14): a message without it is 400 INVALID_REQUEST.
+    let Some(text) = body.0["text"].as_str().filter(|t| !t.trim().is_empty()) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "text is required", "code": "INVALID_REQUEST"})),
+        )
+            .into_response();
+    };
     let n = state.calls.lock().unwrap()["sessions.message"];
     Json(json!({
         "sessionId": id,
         "messageId": format!("msg-{n}"),
-        "response": format!("echo: {}", body.0["prompt"].as_str().unwrap_or("")),
+        "response": format!("echo: {text}"),
+        "toolCalls": [],
     }))
     .into_response()
 }
@@ -400,6 +417,34 @@ async fn cron_cancel(
     Json(json!({ "cancelled": true })).into_response()
 }
 
+/// Finn's token check (§14): `/api/*` needs the configured bearer token, when one is set.
+async fn check_token<E: poem::Endpoint>(ep: Arc<E>, req: poem::Request) -> poem::Result<Response> {
+    let state = req.data::<Arc<StandinState>>().cloned();
+    let wanted = state.and_then(|s| s.token.lock().unwrap().clone());
+    if let Some(token) = wanted
+        && req.uri().path().starts_with("/api/")
+    {
+        let sent = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let code = match sent {
+            None => Some("AUTH_REQUIRED"),
+            Some(t) if t != token => Some("AUTH_INVALID"),
+            Some(_) => None,
+        };
+        if let Some(code) = code {
+            return Ok((
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"error": "Unauthorized", "code": code})),
+            )
+                .into_response());
+        }
+    }
+    Ok(ep.call(req).await?.into_response())
+}
+
 /// Starts the stand-in on a free loopback port; it runs until the test's runtime ends.
 pub async fn spawn() -> FinnStandin {
     spawn_on("127.0.0.1:0").await
@@ -435,6 +480,7 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         )
         .at("/api/cron/register", poem::post(cron_register))
         .at("/api/cron/:id", poem::delete(cron_cancel))
+        .around(check_token)
         .data(state.clone());
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
     FinnStandin { addr, state }
