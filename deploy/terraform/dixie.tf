@@ -2,7 +2,8 @@
 #
 # Secrets (Secrets Manager → container env, injected by ECS with the execution role):
 #   DATABASE_URL, DIXIE_JWT_PRIVATE_KEY (ES256 PKCS#8 PEM), DIXIE_ADMIN_KEY,
-#   DIXIE_SCHEDULE_CALLBACK_SECRET, and DIXIE_JWT_PREVIOUS_KEY while a key rotation is on.
+#   DIXIE_SCHEDULE_CALLBACK_SECRET, DIXIE_JWT_PREVIOUS_KEY while a key rotation is on, and
+#   FINN_AUTH_TOKEN when Finn has a bearer token.
 # Plain env: FINN_URL, REDIS_URL, NATS_URL, and the non-secret settings below.
 # The execution role may read exactly those secret ARNs; the task role gets no secret access.
 
@@ -40,6 +41,11 @@ data "aws_secretsmanager_secret" "jwt_previous_key" {
   name  = var.jwt_previous_key_secret_name
 }
 
+data "aws_secretsmanager_secret" "finn_auth_token" {
+  count = var.finn_auth_token_secret_name == "" ? 0 : 1
+  name  = var.finn_auth_token_secret_name
+}
+
 locals {
   # env var → secret ARN; the task definition and the IAM policy both read this one map.
   secrets = merge(
@@ -50,6 +56,7 @@ locals {
       DIXIE_SCHEDULE_CALLBACK_SECRET = data.aws_secretsmanager_secret.callback_secret.arn
     },
     { for s in data.aws_secretsmanager_secret.jwt_previous_key : "DIXIE_JWT_PREVIOUS_KEY" => s.arn },
+    { for s in data.aws_secretsmanager_secret.finn_auth_token : "FINN_AUTH_TOKEN" => s.arn },
   )
   secret_arns = sort(distinct(values(local.secrets)))
 

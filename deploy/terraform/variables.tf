@@ -120,3 +120,9 @@ variable "jwt_previous_key_secret_name" {
   type        = string
   default     = ""
 }
+
+variable "finn_auth_token_secret_name" {
+  description = "Secrets Manager name of FINN_AUTH_TOKEN, required when Finn has a bearer token configured; empty when it has none"
+  type        = string
+  default     = ""
+}
