@@ -12,6 +12,7 @@ use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::lookups::LookupCache;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{CircuitState, Ownership, UpstreamHealth};
 use crate::core::ports::{
@@ -112,6 +113,9 @@ pub struct FinnClient {
     base: Arc<Url>,
     breaker: Arc<Mutex<Breaker>>,
     epoch: Instant,
+    /// Identity lookups reused per wallet (shared by the clones of one client).
+    nfts: Arc<LookupCache<String>>,
+    owners: Arc<LookupCache<Ownership>>,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +180,8 @@ impl FinnClient {
             base: Arc::new(base),
             breaker: Arc::new(Mutex::new(Breaker::new(policy))),
             epoch: Instant::now(),
+            nfts: Arc::default(),
+            owners: Arc::default(),
         })
     }
 
@@ -397,6 +403,9 @@ impl OwnershipResolver for FinnClient {
         request_id: &str,
         wallet: &str,
     ) -> Result<Option<String>, UpstreamError> {
+        if let Some(answer) = self.nfts.get(wallet, Instant::now()) {
+            return Ok(answer);
+        }
         let body = self
             .lookup::<NftBody>(
                 &["api", "identity", "wallet", wallet, "nft"],
@@ -404,7 +413,9 @@ impl OwnershipResolver for FinnClient {
                 "nft",
             )
             .await?;
-        Ok(body.and_then(|b| b.nft_id).filter(|id| !id.is_empty()))
+        let answer = body.and_then(|b| b.nft_id).filter(|id| !id.is_empty());
+        self.nfts.put(wallet, answer.clone(), Instant::now());
+        Ok(answer)
     }
 
     async fn resolve_ownership(
@@ -412,6 +423,9 @@ impl OwnershipResolver for FinnClient {
         request_id: &str,
         wallet: &str,
     ) -> Result<Option<Ownership>, UpstreamError> {
+        if let Some(answer) = self.owners.get(wallet, Instant::now()) {
+            return Ok(answer);
+        }
         let body = self
             .lookup::<OwnershipBody>(
                 &["api", "identity", "wallet", wallet, "ownership"],
@@ -419,11 +433,13 @@ impl OwnershipResolver for FinnClient {
                 "ownership",
             )
             .await?;
-        Ok(body.map(|body| Ownership {
+        let answer = body.map(|body| Ownership {
             nft_id: body.nft_id,
             owner_wallet: body.owner_wallet,
             delegated_wallets: body.delegated_wallets,
-        }))
+        });
+        self.owners.put(wallet, answer.clone(), Instant::now());
+        Ok(answer)
     }
 }
 

@@ -210,11 +210,11 @@ async fn a_slow_finn_is_a_503_within_the_timeout_and_five_failures_open_the_brea
         json!({"error": "upstream_error", "message": "Backend service unavailable"})
     );
 
-    // Finn fails as a whole: each chat now costs two failures (the memory-context lookup and
-    // the session), so after the timeout above two more chats reach five.
+    // Finn fails as a whole. The wallet's "holds no dNFT" answer is reused (1 min), so each
+    // chat costs one failure (the session): after the timeout above, four more reach five.
     finn.set_mode("sessions.create", Mode::Status(500));
     finn.set_mode("nft", Mode::Status(500));
-    for _ in 0..2 {
+    for _ in 0..4 {
         assert_eq!(
             chat(&app, Some(&jwt), json!({"prompt": "x"}))
                 .await
@@ -370,5 +370,26 @@ async fn finn_auth_token_is_sent_on_every_call_and_a_refusal_is_not_the_clients_
     assert_eq!(resp.status(), 503, "Finn refusing Dixie is Dixie's fault");
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "upstream_error");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_repeat_chat_reuses_the_wallets_dnft_lookup() {
+    let (app, finn) = setup(&[]).await;
+    let wallet = Wallet::new(38);
+    finn.add_owner(&wallet.address, "nft-c8", &[]);
+    finn.set_projection("nft-c8", json!({"type": "none"}), "notes");
+    let jwt = app.token_for(&wallet).await;
+    for _ in 0..3 {
+        let resp = chat(
+            &app,
+            Some(&jwt),
+            json!({"prompt": "x", "sessionId": "sess-1"}),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+    }
+    assert_eq!(finn.calls("nft"), 1, "one dNFT lookup per wallet per TTL");
+    assert_eq!(finn.calls("sessions.message"), 3);
     app.stop().await;
 }

@@ -57,7 +57,8 @@ async fn lookups_carry_the_request_id() {
 async fn an_unknown_wallet_is_none_and_a_failure_is_an_error() {
     let finn = finn::spawn().await;
     let client = FinnClient::new(&finn.url(), Duration::from_millis(300)).unwrap();
-    assert_eq!(client.resolve_nft_id("r", WALLET).await, Ok(None));
+    let stranger = "0x0000000000000000000000000000000000000042";
+    assert_eq!(client.resolve_nft_id("r", stranger).await, Ok(None));
 
     finn.add_owner(WALLET, "nft-42", &[]);
     finn.set_mode("nft", Mode::Status(502));
@@ -142,4 +143,34 @@ async fn the_breaker_opens_half_opens_with_one_probe_and_closes() {
     );
     assert_eq!(finn.calls("nft"), calls + 1, "half-open admitted one probe");
     assert_eq!(client.circuit_state(), CircuitState::Closed);
+}
+
+#[tokio::test]
+async fn answers_are_reused_per_wallet_and_failures_are_not() {
+    let finn = finn::spawn().await;
+    let client = FinnClient::new(&finn.url(), Duration::from_millis(300)).unwrap();
+    finn.set_mode("ownership", Mode::Status(502));
+    assert!(client.resolve_ownership("r", WALLET).await.is_err());
+    finn.set_mode("ownership", Mode::Normal);
+    finn.add_owner(WALLET, "nft-7", &[]);
+    let lower = WALLET.to_ascii_lowercase();
+    for wallet in [WALLET, lower.as_str(), WALLET] {
+        let own = client
+            .resolve_ownership("r", wallet)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(own.nft_id, "nft-7");
+    }
+    assert_eq!(
+        finn.calls("ownership"),
+        2,
+        "the failure was not kept; the answer was"
+    );
+    // "Holds none" is reused too (for a shorter time).
+    let stranger = "0x0000000000000000000000000000000000000043";
+    for _ in 0..2 {
+        assert_eq!(client.resolve_nft_id("r", stranger).await, Ok(None));
+    }
+    assert_eq!(finn.calls("nft"), 1);
 }
