@@ -1,25 +1,25 @@
 //! Per-wallet reuse of Finn's identity lookups (§16): an answer for 5 minutes, "holds no dNFT"
-//! for 1 minute, a failure never. Bounded: past the capacity expired entries go, then all.
+//! for 1 minute, a failure never (it is not put). Bounded by [`TtlMap`].
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::core::ttl::TtlMap;
+
 /// How long a wallet's dNFT answer is reused.
-pub const HELD_TTL: Duration = Duration::from_secs(300);
+const HELD_TTL: Duration = Duration::from_secs(300);
 /// How long "holds none" is reused (shorter: a new holder shows up quickly).
-pub const NONE_TTL: Duration = Duration::from_secs(60);
+const NONE_TTL: Duration = Duration::from_secs(60);
 const CAPACITY: usize = 10_000;
 
 /// Answers by lowercase wallet.
 pub(crate) struct LookupCache<V> {
-    entries: Mutex<HashMap<String, (Instant, Option<V>)>>,
+    entries: TtlMap<Option<V>>,
 }
 
-impl<V> Default for LookupCache<V> {
+impl<V: Clone> Default for LookupCache<V> {
     fn default() -> Self {
         LookupCache {
-            entries: Mutex::new(HashMap::new()),
+            entries: TtlMap::new(CAPACITY),
         }
     }
 }
@@ -27,26 +27,13 @@ impl<V> Default for LookupCache<V> {
 impl<V: Clone> LookupCache<V> {
     /// The reused answer for `wallet`, if one is fresh.
     pub(crate) fn get(&self, wallet: &str, now: Instant) -> Option<Option<V>> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(&wallet.to_ascii_lowercase())
-            .filter(|(expires, _)| *expires > now)
-            .map(|(_, answer)| answer.clone())
+        self.entries.get(&wallet.to_ascii_lowercase(), now)
     }
 
     pub(crate) fn put(&self, wallet: &str, answer: Option<V>, now: Instant) {
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
-        let key = wallet.to_ascii_lowercase();
-        if entries.len() >= CAPACITY && !entries.contains_key(&key) {
-            entries.retain(|_, (expires, _)| *expires > now);
-            if entries.len() >= CAPACITY {
-                entries.clear();
-            }
-        }
         let ttl = if answer.is_some() { HELD_TTL } else { NONE_TTL };
-        entries.insert(key, (now + ttl, answer));
+        self.entries
+            .put(wallet.to_ascii_lowercase(), answer, now + ttl, now);
     }
 }
 
@@ -75,6 +62,6 @@ mod tests {
         for i in 0..CAPACITY + 5 {
             cache.put(&format!("w{i}"), Some(1), t0);
         }
-        assert!(cache.entries.lock().unwrap().len() <= CAPACITY);
+        assert!(cache.entries.len() <= CAPACITY);
     }
 }

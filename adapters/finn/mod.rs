@@ -4,4 +4,3 @@ mod client;
 mod lookups;
 
 pub use client::{FinnClient, FinnInitError};
-pub use lookups::{HELD_TTL, NONE_TTL};

@@ -16,4 +16,5 @@ pub mod ports;
 pub mod ratelimit;
 pub mod reputation;
 pub mod schedule;
+pub mod ttl;
 pub mod upstream;

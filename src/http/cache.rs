@@ -2,7 +2,6 @@
 //! conviction tiers, and the JWKS document. Bodies are kept as encoded bytes, so this module
 //! names no handler type (the handlers wrap them in their typed payloads).
 
-use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -11,6 +10,7 @@ use bytes::Bytes;
 use crate::core::auth::Jwk;
 use crate::core::conviction::Conviction;
 use crate::core::ownership::UpstreamHealth;
+use crate::core::ttl::TtlMap;
 
 /// How long a computed health body is served before it is recomputed.
 pub(crate) const HEALTH_BODY_TTL: Duration = Duration::from_secs(1);
@@ -28,45 +28,32 @@ pub(crate) struct HealthCache {
     pub(crate) finn: Mutex<Option<(Instant, UpstreamHealth)>>,
 }
 
-/// Wallets whose tier is remembered at most; past that, expired entries go, then all.
+/// Wallets whose tier is remembered at most.
 const CONVICTION_CAPACITY: usize = 10_000;
 
-/// Resolved conviction tiers by lowercase wallet, each with the instant it expires.
+/// Resolved conviction tiers by lowercase wallet, each kept for the configured TTL (zero:
+/// nothing is kept).
 pub(crate) struct ConvictionCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, Conviction)>>,
+    entries: TtlMap<Conviction>,
 }
 
 impl ConvictionCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         ConvictionCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: TtlMap::new(CONVICTION_CAPACITY),
         }
     }
 
     pub(crate) fn get(&self, key: &str, now: Instant) -> Option<Conviction> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|(expires, _)| *expires > now)
-            .map(|(_, c)| c.clone())
+        self.entries.get(key, now)
     }
 
     pub(crate) fn put(&self, key: String, conviction: Conviction, now: Instant) {
-        if self.ttl.is_zero() {
-            return;
+        if !self.ttl.is_zero() {
+            self.entries.put(key, conviction, now + self.ttl, now);
         }
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
-        if entries.len() >= CONVICTION_CAPACITY && !entries.contains_key(&key) {
-            entries.retain(|_, (expires, _)| *expires > now);
-            if entries.len() >= CONVICTION_CAPACITY {
-                entries.clear();
-            }
-        }
-        entries.insert(key, (now + self.ttl, conviction));
     }
 }
 
@@ -136,7 +123,7 @@ mod tests {
         for i in 0..CONVICTION_CAPACITY + 5 {
             cache.put(format!("w{i}"), builder(), t0);
         }
-        let len = cache.entries.lock().unwrap().len();
+        let len = cache.entries.len();
         assert!(len <= CONVICTION_CAPACITY, "{len}");
         assert!(
             cache
