@@ -141,11 +141,7 @@ struct SessionStarted {
 
 /// Lowercase hex of SHA-256.
 fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::core::auth::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
 /// `X-Req-Hash` and `X-Idempotency-Key` of a write (§6.1; tenant `anonymous`).

@@ -74,19 +74,15 @@ impl NonceStore for MemoryNonceStore {
             Err(_) => Err(PortError::Unexpected("nonce store lock poisoned".into())),
             Ok(mut inner) => {
                 inner.sweep(now);
-                let full = inner.entries.len() >= self.capacity;
-                match inner.entries.get_mut(value) {
-                    Some(until) if *until >= now => Ok(false),
-                    Some(until) => {
-                        *until = retain_until;
-                        Ok(true)
-                    }
-                    None if full => Err(PortError::Unavailable("nonce store is full".into())),
-                    None => {
-                        inner.entries.insert(value.to_owned(), retain_until);
-                        inner.next_sweep = inner.next_sweep.min(retain_until + 1);
-                        Ok(true)
-                    }
+                // The sweep dropped every value past its retention: a known value is in use.
+                if inner.entries.contains_key(value) {
+                    Ok(false)
+                } else if inner.entries.len() >= self.capacity {
+                    Err(PortError::Unavailable("nonce store is full".into()))
+                } else {
+                    inner.entries.insert(value.to_owned(), retain_until);
+                    inner.next_sweep = inner.next_sweep.min(retain_until + 1);
+                    Ok(true)
                 }
             }
         };

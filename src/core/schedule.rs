@@ -335,7 +335,7 @@ pub fn verify_callback(
 pub fn callback_signature(secret: &[u8], schedule_id: &str, timestamp: &str) -> String {
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
     let tag = ring::hmac::sign(&key, format!("{schedule_id}:{timestamp}").as_bytes());
-    tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    crate::core::auth::hex(tag.as_ref())
 }
 
 #[cfg(test)]

@@ -71,10 +71,7 @@ impl JwksDocument {
             b"{\"keys\":[]}".to_vec()
         });
         let digest = ring::digest::digest(&ring::digest::SHA256, &body);
-        let hex: String = digest.as_ref()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = crate::core::auth::hex(&digest.as_ref()[..16]);
         JwksDocument {
             body: Bytes::from(body),
             etag: format!("\"{hex}\""),

@@ -22,7 +22,7 @@ fn keccak256(data: &[u8]) -> [u8; 32] {
 
 /// The EIP-55 form of a 20-byte address.
 pub fn checksum(address: &[u8; 20]) -> String {
-    let lower: String = address.iter().map(|b| format!("{b:02x}")).collect();
+    let lower = super::hex(address);
     let hash = keccak256(lower.as_bytes());
     let mut out = String::with_capacity(42);
     out.push_str("0x");

@@ -58,12 +58,12 @@ impl NonceKey {
     fn tag(&self, body: &str) -> String {
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.0);
         let tag = ring::hmac::sign(&key, body.as_bytes());
-        hex(&tag.as_ref()[..NONCE_TAG_HEX / 2])
+        super::hex(&tag.as_ref()[..NONCE_TAG_HEX / 2])
     }
 
     /// A server nonce valid until `expires_at`.
     pub fn mint(&self, random: [u8; 16], expires_at: i64) -> String {
-        let body = format!("{}{:012x}", hex(&random), expires_at.max(0));
+        let body = format!("{}{:012x}", super::hex(&random), expires_at.max(0));
         let tag = self.tag(&body);
         body + &tag
     }
@@ -79,10 +79,6 @@ impl NonceKey {
         }
         i64::from_str_radix(&body[NONCE_RANDOM_HEX..], 16).ok()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A nonce handed to a client.
@@ -148,7 +144,7 @@ pub async fn login<N: NonceStore, S: TokenSigner>(
     }
     let now_secs = now.unix_timestamp();
     let retain_until = valid_until.unix_timestamp() + 1;
-    let (kind, retain_until) = match policy.nonce_key.read(&message.nonce) {
+    let (nonce_use, retain_until) = match policy.nonce_key.read(&message.nonce) {
         Some(expires_at) if expires_at > now_secs => {
             (NonceUse::ServerIssued, retain_until.max(expires_at + 1))
         }
@@ -159,7 +155,6 @@ pub async fn login<N: NonceStore, S: TokenSigner>(
     if !nonces.claim(&message.nonce, now_secs, retain_until).await? {
         return Err(SiweError::NonceRefused.into());
     }
-    let nonce_use = kind;
     let token = signer.issue(&TokenRequest {
         wallet: message.address.clone(),
         role: DEFAULT_ROLE.to_owned(),

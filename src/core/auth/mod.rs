@@ -34,15 +34,13 @@ impl Caller {
 /// Lifetime of a token issued by SIWE login (the contract's `expiresIn: "1h"`).
 pub const TOKEN_TTL_SECS: u64 = 3600;
 
-/// What a [`NonceStore`](crate::core::ports::NonceStore) says about a nonce at login.
+/// How a successful login's nonce was accepted (reported in the login grant and logged).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NonceUse {
     /// Issued by `POST /api/auth/nonce`, unexpired, and now used.
     ServerIssued,
     /// Never seen before, chosen by the client, and now remembered as used.
     ClientChosen,
-    /// Used before, expired, or unknown where only issued nonces count.
-    Refused,
 }
 
 /// Verified claims of a Dixie token. `sub` is the EIP-55 wallet.
@@ -111,6 +109,12 @@ pub enum TokenError {
     #[error("signing failed")]
     Signing,
 }
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Equal-length comparison whose time does not depend on where the inputs differ (keys, MACs).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
