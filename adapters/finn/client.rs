@@ -351,6 +351,32 @@ impl FinnClient {
         }
     }
 
+    /// A wallet's identity lookup through `cache`: a fresh answer is reused; otherwise Finn is
+    /// asked and its answer (`answer` of the body, or none on 404) kept. Failures are not kept.
+    async fn remembered<B, V>(
+        &self,
+        cache: &LookupCache<V>,
+        wallet: &str,
+        segments: &[&str],
+        request_id: &str,
+        what: &'static str,
+        answer: impl FnOnce(B) -> Option<V>,
+    ) -> Result<Option<V>, UpstreamError>
+    where
+        B: serde::de::DeserializeOwned,
+        V: Clone,
+    {
+        if let Some(answer) = cache.get(wallet, Instant::now()) {
+            return Ok(answer);
+        }
+        let answer = self
+            .lookup::<B>(segments, request_id, what)
+            .await?
+            .and_then(answer);
+        cache.put(wallet, answer.clone(), Instant::now());
+        Ok(answer)
+    }
+
     /// A call on behalf of a client: a 4xx is Finn's answer, mapped per §6.2.
     async fn client_call(&self, call: Call<'_>) -> Result<Value, UpstreamError> {
         let client_error = |s: u16| (400..500).contains(&s);
@@ -399,19 +425,16 @@ impl OwnershipResolver for FinnClient {
         request_id: &str,
         wallet: &str,
     ) -> Result<Option<String>, UpstreamError> {
-        if let Some(answer) = self.nfts.get(wallet, Instant::now()) {
-            return Ok(answer);
-        }
-        let body = self
-            .lookup::<NftBody>(
-                &["api", "identity", "wallet", wallet, "nft"],
-                request_id,
-                "nft",
-            )
-            .await?;
-        let answer = body.and_then(|b| b.nft_id).filter(|id| !id.is_empty());
-        self.nfts.put(wallet, answer.clone(), Instant::now());
-        Ok(answer)
+        let segments = ["api", "identity", "wallet", wallet, "nft"];
+        self.remembered(
+            &self.nfts,
+            wallet,
+            &segments,
+            request_id,
+            "nft",
+            |b: NftBody| b.nft_id.filter(|id| !id.is_empty()),
+        )
+        .await
     }
 
     async fn resolve_ownership(
@@ -419,23 +442,22 @@ impl OwnershipResolver for FinnClient {
         request_id: &str,
         wallet: &str,
     ) -> Result<Option<Ownership>, UpstreamError> {
-        if let Some(answer) = self.owners.get(wallet, Instant::now()) {
-            return Ok(answer);
-        }
-        let body = self
-            .lookup::<OwnershipBody>(
-                &["api", "identity", "wallet", wallet, "ownership"],
-                request_id,
-                "ownership",
-            )
-            .await?;
-        let answer = body.map(|body| Ownership {
-            nft_id: body.nft_id,
-            owner_wallet: body.owner_wallet,
-            delegated_wallets: body.delegated_wallets,
-        });
-        self.owners.put(wallet, answer.clone(), Instant::now());
-        Ok(answer)
+        let segments = ["api", "identity", "wallet", wallet, "ownership"];
+        self.remembered(
+            &self.owners,
+            wallet,
+            &segments,
+            request_id,
+            "ownership",
+            |b: OwnershipBody| {
+                Some(Ownership {
+                    nft_id: b.nft_id,
+                    owner_wallet: b.owner_wallet,
+                    delegated_wallets: b.delegated_wallets,
+                })
+            },
+        )
+        .await
     }
 }
 
