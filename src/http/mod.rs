@@ -31,9 +31,15 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
     };
     let guard = ApiGuard(state.clone());
     let api = api::service(state);
-    let allow = AllowOn405(std::sync::Arc::new(AllowTable::from_spec(&api.spec())));
+    // The JSON document is generated once: served as /openapi.json and read for `Allow`.
+    let spec = api.spec();
+    let allow = AllowOn405(std::sync::Arc::new(AllowTable::from_spec(&spec)));
+    let spec_json = poem::endpoint::make_sync(move |_| {
+        Response::builder()
+            .content_type("application/json")
+            .body(spec.clone())
+    });
     let docs = api.swagger_ui();
-    let spec_json = api.spec_endpoint();
     let spec_yaml = api.spec_endpoint_yaml();
     Route::new()
         .at("/openapi.json", spec_json)
