@@ -1,13 +1,12 @@
-//! What the HTTP state keeps between requests: the health body and Finn probe, resolved
-//! conviction tiers, and the JWKS document. Bodies are kept as encoded bytes, so this module
-//! names no handler type (the handlers wrap them in their typed payloads).
+//! What the HTTP state keeps between requests: the health body and Finn probe, and resolved
+//! conviction tiers. The health body is kept as encoded bytes, so this module names no handler
+//! type (the handler wraps it in its typed payload).
 
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::core::auth::Jwk;
 use crate::core::conviction::Conviction;
 use crate::core::ownership::UpstreamHealth;
 use crate::core::ttl::TtlMap;
@@ -54,36 +53,6 @@ impl ConvictionCache {
         if !self.ttl.is_zero() {
             self.entries.put(key, conviction, now + self.ttl, now);
         }
-    }
-}
-
-/// The JWKS body `{keys: [...]}` and its strong ETag, computed once at startup (keys do not
-/// change while the process runs).
-pub struct JwksDocument {
-    pub(crate) body: Bytes,
-    pub(crate) etag: String,
-}
-
-impl JwksDocument {
-    pub fn new(keys: &[Jwk]) -> Self {
-        let body = serde_json::to_vec(&serde_json::json!({ "keys": keys })).unwrap_or_else(|err| {
-            tracing::error!(event = "encode_failed", detail = %err);
-            b"{\"keys\":[]}".to_vec()
-        });
-        let digest = ring::digest::digest(&ring::digest::SHA256, &body);
-        let hex = crate::core::auth::hex(&digest.as_ref()[..16]);
-        JwksDocument {
-            body: Bytes::from(body),
-            etag: format!("\"{hex}\""),
-        }
-    }
-
-    /// Whether an `If-None-Match` value names this document.
-    pub(crate) fn matches(&self, if_none_match: &str) -> bool {
-        if_none_match
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == self.etag)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::core::auth::login::LoginPolicy;
 use crate::core::families::{Persistence, Runtime};
 use crate::core::ports::{AllowlistStore, PaymentGate, TokenSigner};
 use crate::core::ratelimit::RateLimiter;
-use crate::http::cache::{ConvictionCache, HealthCache, JwksDocument};
+use crate::http::cache::{ConvictionCache, HealthCache};
 use crate::http::middleware::CorsOrigins;
 
 /// The adapter types one server runs with, one per port family. Wiring picks them at startup;
@@ -88,7 +88,6 @@ pub struct AppState<A: Adapters> {
     pub(crate) allowlist_edits: tokio::sync::Mutex<()>,
     pub started: Instant,
     pub(crate) health: HealthCache,
-    pub(crate) jwks: JwksDocument,
     pub(crate) rate_limiter: Mutex<RateLimiter>,
     pub(crate) convictions: ConvictionCache,
 }
@@ -97,7 +96,6 @@ pub type Shared<A> = Arc<AppState<A>>;
 
 impl<A: Adapters> AppState<A> {
     pub fn new(parts: Parts<A>, settings: Settings, access: Access) -> Shared<A> {
-        let jwks = JwksDocument::new(&parts.signer.jwks());
         let rate_limiter = Mutex::new(RateLimiter::new(settings.rate_limit_rpm, RATE_LIMIT_KEYS));
         let convictions = ConvictionCache::new(settings.conviction_ttl);
         Arc::new(AppState {
@@ -111,7 +109,6 @@ impl<A: Adapters> AppState<A> {
             allowlist_edits: tokio::sync::Mutex::new(()),
             started: Instant::now(),
             health: HealthCache::default(),
-            jwks,
             rate_limiter,
             convictions,
         })

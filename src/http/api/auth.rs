@@ -15,6 +15,7 @@ use crate::core::auth::{Caller, Jwk, TOKEN_TTL_SECS};
 use crate::core::clock::iso_millis;
 use crate::core::error::PortError;
 use crate::core::families::Persistence;
+use crate::core::ports::TokenSigner;
 use crate::http::error::ErrorBody;
 use crate::http::payload::PreEncoded;
 use crate::http::state::{Adapters, Shared};
@@ -109,6 +110,35 @@ pub struct Jwks {
     pub keys: Vec<JwkDto>,
 }
 
+/// The JWKS body and its strong ETag, computed once when the API is built (keys do not change
+/// while the process runs).
+struct JwksDocument {
+    body: PreEncoded<Jwks>,
+    etag: String,
+}
+
+impl JwksDocument {
+    fn new(keys: Vec<Jwk>) -> Self {
+        let jwks = Jwks {
+            keys: keys.into_iter().map(Into::into).collect(),
+        };
+        let body = PreEncoded::encode(&jwks);
+        let digest = ring::digest::digest(&ring::digest::SHA256, body.bytes());
+        JwksDocument {
+            body,
+            etag: format!("\"{}\"", crate::core::auth::hex(&digest.as_ref()[..16])),
+        }
+    }
+
+    /// Whether an `If-None-Match` value names this document.
+    fn matches(&self, if_none_match: &str) -> bool {
+        if_none_match
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == self.etag)
+    }
+}
+
 #[derive(ApiResponse)]
 pub enum JwksResponse {
     /// The public keys
@@ -200,13 +230,16 @@ fn port_failure(err: &PortError) -> (StatusCode, Json<ErrorBody>) {
 pub struct AuthApi<A: Adapters> {
     state: Shared<A>,
     random: SystemRandom,
+    jwks: JwksDocument,
 }
 
 impl<A: Adapters> AuthApi<A> {
     pub fn new(state: Shared<A>) -> Self {
+        let jwks = JwksDocument::new(state.signer.jwks());
         AuthApi {
             state,
             random: SystemRandom::new(),
+            jwks,
         }
     }
 }
@@ -335,12 +368,12 @@ impl<A: Adapters> AuthApi<A> {
         &self,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> JwksResponse {
-        let doc = &self.state.jwks;
+        let doc = &self.jwks;
         if if_none_match.0.as_deref().is_some_and(|v| doc.matches(v)) {
             JwksResponse::NotModified(doc.etag.clone(), JWKS_CACHE_CONTROL.to_owned())
         } else {
             JwksResponse::Ok(
-                PreEncoded::from_bytes(doc.body.clone()),
+                doc.body.clone(),
                 doc.etag.clone(),
                 JWKS_CACHE_CONTROL.to_owned(),
             )
