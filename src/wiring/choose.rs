@@ -65,26 +65,31 @@ fn verify_keys(config: &Config) -> Result<VerifyKeys, StartupError> {
 
 /// The key of stateless SIWE nonces: derived from the JWT signing key, which every replica
 /// shares; random with the generated development key (which dies with the process anyway).
-fn nonce_key(config: &Config) -> NonceKey {
+/// Without randomness startup fails, as it does for the generated signing key: a fixed key
+/// would let anyone mint server nonces.
+fn nonce_key(config: &Config) -> Result<NonceKey, StartupError> {
     match &config.jwt_key {
         Some(JwtKey::Pem(secret) | JwtKey::Hs256(secret)) => {
-            NonceKey::derive(secret.expose().as_bytes())
+            Ok(NonceKey::derive(secret.expose().as_bytes()))
         }
         None => {
             let mut key = [0u8; 32];
-            if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key).is_err() {
-                tracing::warn!(event = "nonce_key_random_failed");
-            }
-            NonceKey::new(key)
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key).map_err(
+                |_| StartupError::Key {
+                    var: "DIXIE_JWT_PRIVATE_KEY",
+                    reason: "cannot generate a nonce key: no system randomness".into(),
+                },
+            )?;
+            Ok(NonceKey::new(key))
         }
     }
 }
 
 /// What the handlers read from the configuration.
-pub(super) fn settings(config: &Config) -> Settings {
+pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
     let siwe = &config.siwe;
     let secs = |d: std::time::Duration| time::Duration::seconds(d.as_secs() as i64);
-    Settings {
+    Ok(Settings {
         admin_key: config.admin_key.clone(),
         login: LoginPolicy {
             siwe: SiwePolicy {
@@ -95,7 +100,7 @@ pub(super) fn settings(config: &Config) -> Settings {
             },
             nonce_ttl: secs(siwe.nonce_ttl),
             require_server_nonce: siwe.require_server_nonce,
-            nonce_key: nonce_key(config),
+            nonce_key: nonce_key(config)?,
         },
         cors: std::sync::Arc::new(http::middleware::CorsOrigins::from_config(
             &config.cors_origins,
@@ -105,5 +110,5 @@ pub(super) fn settings(config: &Config) -> Settings {
         body_read_timeout: config.header_read_timeout,
         callback_secret: config.schedule_callback_secret.clone(),
         conviction_ttl: config.conviction_tier_ttl,
-    }
+    })
 }

@@ -243,6 +243,7 @@ where
         shutdown,
         ready,
     } = launch;
+    let settings = choose::settings(&config)?;
     let parts: Parts<App<D, S>> = Parts {
         finn: FinnClient::new(&config.finn_url, config.finn_timeout)?
             .with_auth_token(config.finn_auth_token.as_ref().map(Secret::expose))?,
@@ -270,7 +271,7 @@ where
         );
     }
     let access = access_from(parts.allowlist.load().await, &config.allowlist_path);
-    let state = AppState::new(parts, choose::settings(&config), access);
+    let state = AppState::new(parts, settings, access);
     let watcher = tokio::spawn(watch_allowlist(state.clone()));
     if let Some(ready) = ready {
         let _ = ready.send(());
@@ -372,7 +373,8 @@ pub fn openapi_spec(yaml: bool) -> String {
         payment: Payments::new(false),
         allowlist: FileAllowlist::new(&defaults.allowlist_path),
     };
-    let state = AppState::new(parts, choose::settings(&defaults), Access::Open);
+    let settings = choose::settings(&defaults).expect("the defaults' settings build");
+    let state = AppState::new(parts, settings, Access::Open);
     let service = http::api::service(state);
     if yaml {
         service.spec_yaml()
