@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::lookups::LookupCache;
+use super::stream::{StreamTarget, default_ws_url};
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{CircuitState, Ownership, UpstreamHealth};
 use crate::core::ports::{
@@ -29,6 +30,8 @@ pub enum FinnInitError {
     BadUrl,
     #[error("FINN_AUTH_TOKEN is not a valid header value")]
     BadToken,
+    #[error("FINN_WS_URL is not a ws:// or wss:// URL")]
+    BadStreamUrl,
     #[error("HTTP client could not be built: {0}")]
     Client(String),
 }
@@ -116,6 +119,8 @@ pub struct FinnClient {
     /// Identity lookups reused per wallet (shared by the clones of one client).
     nfts: Arc<LookupCache<String>>,
     owners: Arc<LookupCache<Ownership>>,
+    /// Where and how the stream connects (token included: never logged).
+    stream: Arc<StreamTarget>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +170,13 @@ impl FinnClient {
         if base.cannot_be_a_base() {
             return Err(FinnInitError::BadUrl);
         }
+        let stream = StreamTarget {
+            base: default_ws_url(base_url)
+                .and_then(|u| Url::parse(&u).ok())
+                .ok_or(FinnInitError::BadUrl)?,
+            token: None,
+            timeout,
+        };
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(2)))
@@ -178,7 +190,24 @@ impl FinnClient {
             epoch: Instant::now(),
             nfts: Arc::default(),
             owners: Arc::default(),
+            stream: Arc::new(stream),
         })
+    }
+
+    /// Opens streams on `ws_url` (`FINN_WS_URL`) instead of the one derived from `FINN_URL`.
+    pub fn with_stream_url(mut self, ws_url: Option<&str>) -> Result<Self, FinnInitError> {
+        if let Some(ws_url) = ws_url {
+            let base = Url::parse(ws_url).map_err(|_| FinnInitError::BadStreamUrl)?;
+            if !matches!(base.scheme(), "ws" | "wss") || base.cannot_be_a_base() {
+                return Err(FinnInitError::BadStreamUrl);
+            }
+            Arc::make_mut(&mut self.stream).base = base;
+        }
+        Ok(self)
+    }
+
+    pub(super) fn stream_target(&self) -> &StreamTarget {
+        &self.stream
     }
 
     /// Sends `Authorization: Bearer <token>` on every call (Finn's `FINN_AUTH_TOKEN`, §14).
@@ -192,6 +221,7 @@ impl FinnClient {
                 Some(value)
             }
         };
+        Arc::make_mut(&mut self.stream).token = token.map(str::to_owned);
         Ok(self)
     }
 
@@ -465,9 +495,13 @@ impl AgentRuntime for FinnClient {
     async fn start_session(
         &self,
         ctx: &CallContext,
-        prompt: &str,
+        token_id: Option<&str>,
     ) -> Result<String, UpstreamError> {
-        let body = serde_json::json!({"agentId": "oracle", "prompt": prompt});
+        // Finn reads `token_id` only (201, or 200 from an older Finn; §14).
+        let body = match token_id {
+            Some(id) => serde_json::json!({ "token_id": id }),
+            None => serde_json::json!({}),
+        };
         let value = self
             .session_call(Method::POST, &["api", "sessions"], Some(&body), ctx, true)
             .await?;

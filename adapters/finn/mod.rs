@@ -1,6 +1,8 @@
-//! The Finn runtime over HTTP: ownership lookups and the health probe.
+//! The Finn runtime: its HTTP API (sessions, identity, memory, cron, health) and its stream.
 
 mod client;
 mod lookups;
+mod stream;
 
 pub use client::{FinnClient, FinnInitError};
+pub use stream::{FinnStream, default_ws_url, stream_config};

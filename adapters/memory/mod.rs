@@ -1,12 +1,16 @@
 //! In-memory adapters: the default when no `DATABASE_URL` is set. State lives for the process.
 
+mod handoffs;
 mod nonces;
 mod reputation;
 mod schedules;
+mod tickets;
 
+pub use handoffs::MemoryPromptHandoff;
 pub use nonces::MemoryNonceStore;
 pub use reputation::MemoryReputationStore;
 pub use schedules::MemoryScheduleStore;
+pub use tickets::MemoryTicketStore;
 
 use crate::core::families::Persistence;
 
@@ -16,6 +20,8 @@ pub struct MemoryPersistence {
     pub reputation: MemoryReputationStore,
     pub nonces: MemoryNonceStore,
     pub schedules: MemoryScheduleStore,
+    pub tickets: MemoryTicketStore,
+    pub handoffs: MemoryPromptHandoff,
 }
 
 impl MemoryPersistence {
@@ -28,6 +34,8 @@ impl Persistence for MemoryPersistence {
     type Reputation = MemoryReputationStore;
     type Nonces = MemoryNonceStore;
     type Schedules = MemoryScheduleStore;
+    type Tickets = MemoryTicketStore;
+    type Handoffs = MemoryPromptHandoff;
 
     fn reputation(&self) -> &Self::Reputation {
         &self.reputation
@@ -37,5 +45,11 @@ impl Persistence for MemoryPersistence {
     }
     fn schedules(&self) -> &Self::Schedules {
         &self.schedules
+    }
+    fn tickets(&self) -> &Self::Tickets {
+        &self.tickets
+    }
+    fn handoffs(&self) -> &Self::Handoffs {
+        &self.handoffs
     }
 }

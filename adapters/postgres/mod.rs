@@ -1,18 +1,22 @@
 //! PostgreSQL adapters: the reputation store on a bb8 pool of diesel-async connections, the
 //! embedded migrations, and `sslmode` handling.
 
+mod handoffs;
 pub mod migrate;
 mod nonces;
 mod pool;
 mod schedules;
 mod schema;
 mod store;
+mod tickets;
 pub mod tls;
 
+pub use handoffs::PostgresPromptHandoff;
 pub use nonces::PostgresNonceStore;
 pub use pool::{PgPool, PoolSettings};
 pub use schedules::PostgresScheduleStore;
 pub use store::PostgresReputationStore;
+pub use tickets::PostgresTicketStore;
 
 use crate::core::families::Persistence;
 
@@ -22,6 +26,8 @@ pub struct PostgresPersistence {
     pub reputation: PostgresReputationStore,
     pub nonces: PostgresNonceStore,
     pub schedules: PostgresScheduleStore,
+    pub tickets: PostgresTicketStore,
+    pub handoffs: PostgresPromptHandoff,
 }
 
 impl PostgresPersistence {
@@ -29,7 +35,9 @@ impl PostgresPersistence {
         PostgresPersistence {
             reputation: PostgresReputationStore::new(pool.clone()),
             nonces: PostgresNonceStore::new(pool.clone()),
-            schedules: PostgresScheduleStore::new(pool),
+            schedules: PostgresScheduleStore::new(pool.clone()),
+            tickets: PostgresTicketStore::new(pool.clone()),
+            handoffs: PostgresPromptHandoff::new(pool),
         }
     }
 }
@@ -38,6 +46,8 @@ impl Persistence for PostgresPersistence {
     type Reputation = PostgresReputationStore;
     type Nonces = PostgresNonceStore;
     type Schedules = PostgresScheduleStore;
+    type Tickets = PostgresTicketStore;
+    type Handoffs = PostgresPromptHandoff;
 
     fn reputation(&self) -> &Self::Reputation {
         &self.reputation
@@ -47,5 +57,11 @@ impl Persistence for PostgresPersistence {
     }
     fn schedules(&self) -> &Self::Schedules {
         &self.schedules
+    }
+    fn tickets(&self) -> &Self::Tickets {
+        &self.tickets
+    }
+    fn handoffs(&self) -> &Self::Handoffs {
+        &self.handoffs
     }
 }

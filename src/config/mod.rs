@@ -81,6 +81,16 @@ pub struct Config {
     pub finn_timeout: Duration,
     /// Finn's bearer token, when Finn has one configured.
     pub finn_auth_token: Option<Secret>,
+    /// Finn's stream base (`ws://` or `wss://`); `None`: derived from `finn_url`.
+    pub finn_ws_url: Option<String>,
+    /// How long a streaming chat's prompt waits for the caller's stream.
+    pub chat_handoff: Duration,
+    /// Chat streams one process holds open at most.
+    pub ws_max_streams: u32,
+    /// A chat stream with no frame either way for this long is closed.
+    pub ws_idle_timeout: Duration,
+    /// A frame a stream's client has not taken within this long closes the stream.
+    pub ws_send_timeout: Duration,
     /// `None` only outside production: wiring then generates an ephemeral key.
     pub jwt_key: Option<JwtKey>,
     pub jwt_previous_key: Option<Secret>,
@@ -220,6 +230,19 @@ impl Config {
             other => other.map(Secret),
         };
 
+        let finn_ws_url = match env.get("FINN_WS_URL") {
+            Some(url) if url.starts_with("ws://") || url.starts_with("wss://") => Some(url),
+            Some(_) => return Err(bad("FINN_WS_URL", "must start with ws:// or wss://")),
+            None => None,
+        };
+        let chat_handoff =
+            Duration::from_secs(env.int("DIXIE_CHAT_HANDOFF_SECS", 30u64, 1, 600)?);
+        let ws_max_streams = env.int("DIXIE_WS_MAX_STREAMS", 10_000u32, 1, 1_000_000)?;
+        let ws_idle_timeout =
+            Duration::from_secs(env.int("DIXIE_WS_IDLE_SECS", 300u64, 2, 3600)?);
+        let ws_send_timeout =
+            Duration::from_millis(env.int("DIXIE_WS_SEND_TIMEOUT_MS", 10_000u64, 100, 60_000)?);
+
         let auth::Keys {
             jwt_key,
             jwt_previous_key,
@@ -262,6 +285,11 @@ impl Config {
             finn_url,
             finn_timeout,
             finn_auth_token,
+            finn_ws_url,
+            chat_handoff,
+            ws_max_streams,
+            ws_idle_timeout,
+            ws_send_timeout,
             jwt_key,
             jwt_previous_key,
             hs256_fallback_secret,

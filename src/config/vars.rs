@@ -41,6 +41,31 @@ pub const VARS: &[VarSpec] = &[
         help: "bearer token of a Finn that has one configured (required then): sent on every Finn call, never logged",
     },
     VarSpec {
+        name: "FINN_WS_URL",
+        default: "(FINN_URL with http→ws, https→wss)",
+        help: "base URL of Finn's stream (ws:// or wss://); Dixie connects to /ws/{sessionId} on it",
+    },
+    VarSpec {
+        name: "DIXIE_CHAT_HANDOFF_SECS",
+        default: "30",
+        help: "how long a streaming chat's prompt waits for the caller's stream before Dixie sends it as a message, 1..600",
+    },
+    VarSpec {
+        name: "DIXIE_WS_MAX_STREAMS",
+        default: "10000",
+        help: "chat streams (WebSockets) one process holds open at most, 1..1000000",
+    },
+    VarSpec {
+        name: "DIXIE_WS_IDLE_SECS",
+        default: "300",
+        help: "a chat stream with no frame either way for this long is closed (1000), 2..3600",
+    },
+    VarSpec {
+        name: "DIXIE_WS_SEND_TIMEOUT_MS",
+        default: "10000",
+        help: "a chat stream whose client has not read a frame within this long is closed (1008), 100..60000",
+    },
+    VarSpec {
         name: "FINN_TIMEOUT_MS",
         default: "5000",
         help: "per-call timeout for Finn, 1..60000 ms",

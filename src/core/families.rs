@@ -6,8 +6,8 @@
 //! HTTP state do not change.
 
 use crate::core::ports::{
-    AgentRuntime, CronRegistry, NonceStore, OwnershipResolver, ReputationStore, ScheduleStore,
-    SoulMemory, StakingLookup, UpstreamProbe,
+    AgentRuntime, AgentStreams, CronRegistry, NonceStore, OwnershipResolver, PromptHandoff,
+    ReputationStore, ScheduleStore, SoulMemory, StakingLookup, TicketStore, UpstreamProbe,
 };
 
 /// Everything kept in the service's own storage: one backend (memory | PostgreSQL) serves
@@ -16,19 +16,35 @@ pub trait Persistence: Send + Sync + 'static {
     type Reputation: ReputationStore;
     type Nonces: NonceStore;
     type Schedules: ScheduleStore;
+    type Tickets: TicketStore;
+    type Handoffs: PromptHandoff;
 
     fn reputation(&self) -> &Self::Reputation;
     fn nonces(&self) -> &Self::Nonces;
     fn schedules(&self) -> &Self::Schedules;
+    fn tickets(&self) -> &Self::Tickets;
+    fn handoffs(&self) -> &Self::Handoffs;
 }
 
 /// Every port the agent runtime (Finn) serves, as one bound.
 pub trait Runtime:
-    OwnershipResolver + UpstreamProbe + AgentRuntime + SoulMemory + CronRegistry + StakingLookup
+    OwnershipResolver
+    + UpstreamProbe
+    + AgentRuntime
+    + AgentStreams
+    + SoulMemory
+    + CronRegistry
+    + StakingLookup
 {
 }
 
 impl<T> Runtime for T where
-    T: OwnershipResolver + UpstreamProbe + AgentRuntime + SoulMemory + CronRegistry + StakingLookup
+    T: OwnershipResolver
+        + UpstreamProbe
+        + AgentRuntime
+        + AgentStreams
+        + SoulMemory
+        + CronRegistry
+        + StakingLookup
 {
 }

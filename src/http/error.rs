@@ -192,7 +192,9 @@ impl From<PortError> for ApiError {
 }
 
 /// OpenAPI responses with the [`ErrorBody`] schema, one per `(status, description)` row.
-fn error_responses(rows: &[(u16, &'static str)]) -> poem_openapi::registry::MetaResponses {
+pub(crate) fn error_responses(
+    rows: &[(u16, &'static str)],
+) -> poem_openapi::registry::MetaResponses {
     use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses};
     use poem_openapi::types::Type;
     MetaResponses {
@@ -370,3 +372,43 @@ impl poem_openapi::ApiResponse for RouteError {
         ErrorBody::register(registry);
     }
 }
+
+/// A [`RouteError`] documented with exactly the statuses one route returns: `$name(RouteError)`
+/// answers as the error it wraps, and its spec lists the given `(status, description)` rows.
+macro_rules! route_errors {
+    ($(#[$doc:meta])* $name:ident, [$(($status:expr, $description:expr $(,)?)),+ $(,)?]) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(pub $crate::http::error::RouteError);
+
+        impl<E: Into<$crate::http::error::RouteError>> From<E> for $name {
+            fn from(err: E) -> Self {
+                $name(err.into())
+            }
+        }
+
+        impl poem::IntoResponse for $name {
+            fn into_response(self) -> poem::Response {
+                self.0.into_response()
+            }
+        }
+
+        impl From<$name> for poem::Error {
+            fn from(err: $name) -> Self {
+                err.0.into()
+            }
+        }
+
+        impl poem_openapi::ApiResponse for $name {
+            fn meta() -> poem_openapi::registry::MetaResponses {
+                $crate::http::error::error_responses(&[$(($status, $description)),+])
+            }
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                use poem_openapi::types::Type;
+                $crate::http::error::ErrorBody::register(registry);
+            }
+        }
+    };
+}
+pub(crate) use route_errors;

@@ -9,6 +9,7 @@ pub mod middleware;
 pub mod payload;
 pub mod server;
 pub mod state;
+pub mod stream;
 
 use std::future::Future;
 use std::time::Duration;
@@ -30,6 +31,7 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
         read_timeout: state.settings.body_read_timeout,
     };
     let guard = ApiGuard(state.clone());
+    let stream = stream::ChatStream::new(state.clone(), state.settings.stream_timers);
     let api = api::service(state);
     // The JSON document is generated once: served as /openapi.json and read for `Allow`.
     let spec = api.spec();
@@ -45,6 +47,7 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
         .nest("/docs", docs)
+        .at("/ws/chat/:id", stream)
         .nest("/", api)
         .with(guard)
         .catch_all_error(framework_error)
@@ -66,7 +69,16 @@ pub async fn serve<A: Adapters>(
     grace: Duration,
     limits: server::ConnLimits,
 ) -> std::io::Result<()> {
-    server::serve(listener, app(state), shutdown, grace, limits).await
+    let streams = state.streams.clone();
+    let closing = streams.clone();
+    // Chat streams are told to close (1001) as soon as shutdown begins.
+    let shutdown = async move {
+        shutdown.await;
+        closing.begin_close();
+    };
+    let served = server::serve(listener, app(state), shutdown, grace, limits).await;
+    streams.close_all(grace).await;
+    served
 }
 
 /// Binds a TCP listener (port 0 picks a free port; `local_addr` tells which).

@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 use crate::config::Secret;
 use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
+use crate::core::chat::ChatService;
 use crate::core::families::{Persistence, Runtime};
 use crate::core::ports::{AllowlistStore, PaymentGate, TokenSigner};
 use crate::core::ratelimit::RateLimiter;
 use crate::http::cache::{ConvictionCache, HealthCache};
 use crate::http::middleware::CorsOrigins;
+use crate::http::stream::Streams;
 
 /// The adapter types one server runs with, one per port family. Wiring picks them at startup;
 /// every handler is generic over `A: Adapters` and so monomorphized over concrete adapters.
@@ -60,6 +62,12 @@ pub struct Settings {
     pub callback_secret: Option<Secret>,
     /// How long a resolved conviction tier is reused (zero: never).
     pub conviction_ttl: Duration,
+    /// How long a streaming chat's prompt waits for the caller's stream.
+    pub chat_handoff: Duration,
+    /// Chat streams this process holds open at most.
+    pub ws_max_streams: u32,
+    /// Timers of every chat stream.
+    pub stream_timers: crate::http::stream::Timers,
 }
 
 /// Identities the rate limiter tracks at most.
@@ -73,6 +81,10 @@ pub struct Parts<A: Adapters> {
     pub payment: A::Payment,
     pub allowlist: A::Allowlist,
 }
+
+/// The chat use case of a server's adapters.
+pub type Chat<A> =
+    ChatService<<A as Adapters>::Finn, <<A as Adapters>::Db as Persistence>::Handoffs>;
 
 /// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
 pub struct AppState<A: Adapters> {
@@ -90,6 +102,9 @@ pub struct AppState<A: Adapters> {
     pub(crate) health: HealthCache,
     pub(crate) rate_limiter: Mutex<RateLimiter>,
     pub(crate) convictions: ConvictionCache,
+    pub chat: Chat<A>,
+    /// The chat streams open in this process.
+    pub streams: Arc<Streams>,
 }
 
 pub type Shared<A> = Arc<AppState<A>>;
@@ -98,6 +113,12 @@ impl<A: Adapters> AppState<A> {
     pub fn new(parts: Parts<A>, settings: Settings, access: Access) -> Shared<A> {
         let rate_limiter = Mutex::new(RateLimiter::new(settings.rate_limit_rpm, RATE_LIMIT_KEYS));
         let convictions = ConvictionCache::new(settings.conviction_ttl);
+        let chat = ChatService::new(
+            parts.finn.clone(),
+            parts.db.handoffs().clone(),
+            settings.chat_handoff.as_secs() as i64,
+        );
+        let streams = Arc::new(Streams::new(settings.ws_max_streams));
         Arc::new(AppState {
             db: parts.db,
             signer: parts.signer,
@@ -111,6 +132,8 @@ impl<A: Adapters> AppState<A> {
             health: HealthCache::default(),
             rate_limiter,
             convictions,
+            chat,
+            streams,
         })
     }
 

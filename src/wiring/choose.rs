@@ -110,5 +110,13 @@ pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
         body_read_timeout: config.header_read_timeout,
         callback_secret: config.schedule_callback_secret.clone(),
         conviction_ttl: config.conviction_tier_ttl,
+        chat_handoff: config.chat_handoff,
+        ws_max_streams: config.ws_max_streams,
+        stream_timers: http::stream::Timers {
+            idle: config.ws_idle_timeout,
+            keepalive: (config.ws_idle_timeout / 2).min(std::time::Duration::from_secs(30)),
+            send: config.ws_send_timeout,
+            ..http::stream::Timers::default()
+        },
     })
 }

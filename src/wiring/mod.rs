@@ -246,7 +246,8 @@ where
     let settings = choose::settings(&config)?;
     let parts: Parts<App<D, S>> = Parts {
         finn: FinnClient::new(&config.finn_url, config.finn_timeout)?
-            .with_auth_token(config.finn_auth_token.as_ref().map(Secret::expose))?,
+            .with_auth_token(config.finn_auth_token.as_ref().map(Secret::expose))?
+            .with_stream_url(config.finn_ws_url.as_deref())?,
         payment: Payments::new(config.x402_enabled),
         allowlist: FileAllowlist::new(&config.allowlist_path),
         db,

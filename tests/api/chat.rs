@@ -42,7 +42,7 @@ fn header(received: &finn::Received, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn a_new_session_carries_the_verified_wallet_and_the_request_id() {
-    let (app, finn) = setup(&[]).await;
+    let (app, finn) = setup(&[("DIXIE_CHAT_HANDOFF_SECS", "1")]).await;
     let wallet = Wallet::new(31);
     let jwt = app.token_for(&wallet).await;
     let resp = chat(&app, Some(&jwt), json!({"prompt": "hello"})).await;
@@ -51,7 +51,8 @@ async fn a_new_session_carries_the_verified_wallet_and_the_request_id() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(
         body,
-        json!({"sessionId": "sess-1", "messageId": "req-chat-1"})
+        json!({"sessionId": "sess-1", "messageId": "req-chat-1", "stream": true}),
+        "a wallet's new session streams by default"
     );
 
     let got = finn.received("sessions.create").unwrap();
@@ -62,9 +63,75 @@ async fn a_new_session_carries_the_verified_wallet_and_the_request_id() {
         "the JWT's wallet, not the spoofed header"
     );
     let sent: Value = serde_json::from_slice(&got.body).unwrap();
-    assert_eq!(sent, json!({"agentId": "oracle", "prompt": "hello"}));
+    assert_eq!(
+        sent,
+        json!({}),
+        "no prompt (Finn ignores it) and no dNFT to name"
+    );
     assert!(header(&got, "x-req-hash").unwrap().starts_with("sha256:"));
     assert_eq!(header(&got, "x-idempotency-key").unwrap().len(), 64);
+
+    // No stream opened within the handoff window: the prompt goes as a message.
+    assert_eq!(
+        finn.calls("sessions.message"),
+        0,
+        "parked for the stream first"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while finn.calls("sessions.message") == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivered = finn
+        .received("sessions.message")
+        .expect("the prompt is never dropped");
+    let sent: Value = serde_json::from_slice(&delivered.body).unwrap();
+    assert_eq!(sent, json!({"text": "hello"}));
+    assert_eq!(
+        header(&delivered, "x-request-id").as_deref(),
+        Some("req-chat-1")
+    );
+    assert_eq!(
+        header(&delivered, "x-wallet-address").as_deref(),
+        Some(wallet.address.as_str())
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(finn.calls("sessions.message"), 1, "delivered once");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_holders_whole_turn_names_the_dnft_and_answers_the_reply() {
+    let (app, finn) = setup(&[]).await;
+    let wallet = Wallet::new(35);
+    finn.add_owner(&wallet.address, "mibera:42", &[]);
+    let jwt = app.token_for(&wallet).await;
+    let resp = chat(
+        &app,
+        Some(&jwt),
+        json!({"prompt": "hello", "stream": false}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"sessionId": "sess-1", "messageId": "req-chat-1", "stream": false,
+               "response": "echo: hello", "toolCalls": []})
+    );
+    let created: Value =
+        serde_json::from_slice(&finn.received("sessions.create").unwrap().body).unwrap();
+    assert_eq!(
+        created,
+        json!({"token_id": "mibera:42"}),
+        "the caller's dNFT personality"
+    );
+    let sent: Value =
+        serde_json::from_slice(&finn.received("sessions.message").unwrap().body).unwrap();
+    assert_eq!(
+        sent,
+        json!({"text": "hello"}),
+        "the first prompt is delivered"
+    );
     app.stop().await;
 }
 

@@ -1,7 +1,10 @@
-//! The `ReputationStore`, `NonceStore` and `ScheduleStore` contracts against the in-memory
-//! adapters.
+//! The persistence contracts (reputation, nonces, schedules, tickets and handoffs) against the
+//! in-memory adapters.
 
-use dixie::adapters::memory::{MemoryNonceStore, MemoryReputationStore, MemoryScheduleStore};
+use dixie::adapters::memory::{
+    MemoryNonceStore, MemoryPromptHandoff, MemoryReputationStore, MemoryScheduleStore,
+    MemoryTicketStore,
+};
 
 pub struct NoCleanup;
 
@@ -21,8 +24,20 @@ async fn memory_schedules() -> (MemoryScheduleStore, NoCleanup) {
     (MemoryScheduleStore::new(), NoCleanup)
 }
 
+async fn memory_streams() -> (MemoryTicketStore, MemoryPromptHandoff, NoCleanup) {
+    (
+        MemoryTicketStore::default(),
+        MemoryPromptHandoff::default(),
+        NoCleanup,
+    )
+}
+
 mod reputation {
     crate::reputation_contract!(super::memory);
+}
+
+mod streams {
+    crate::stream_contract!(super::memory_streams);
 }
 
 mod schedules {

@@ -4,6 +4,7 @@
 mod support;
 
 mod admin;
+mod asyncapi;
 mod auth;
 mod chat;
 mod contract_memory;
@@ -20,3 +21,4 @@ mod reputation;
 mod schedule;
 mod siwe;
 mod startup;
+mod stream;

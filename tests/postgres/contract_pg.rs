@@ -1,4 +1,5 @@
-//! The `ReputationStore`, `NonceStore` and `ScheduleStore` contracts against PostgreSQL.
+//! The persistence contracts (reputation, nonces, schedules, tickets and handoffs) against
+//! PostgreSQL.
 
 mod reputation {
     crate::reputation_contract!(crate::support::pg::store);
@@ -10,4 +11,8 @@ mod nonces {
 
 mod schedules {
     crate::schedule_contract!(crate::support::pg::schedule_store);
+}
+
+mod streams {
+    crate::stream_contract!(crate::support::pg::stream_stores);
 }

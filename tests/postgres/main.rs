@@ -7,4 +7,5 @@ mod support;
 mod app;
 mod contract_pg;
 mod faults;
+mod stream;
 mod tls;

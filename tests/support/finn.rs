@@ -1,5 +1,7 @@
-//! A Finn stand-in: a real poem HTTP server on a loopback port answering the Finn endpoints
-//! Dixie calls, with per-endpoint failure injection.
+//! A Finn stand-in: a real poem HTTP and WebSocket server on a loopback port speaking Finn's
+//! wire as it is (CONTRACT §14), with per-endpoint failure injection.
+//!
+//! One file for the whole stand-in (so that the bench example can include it by path).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -49,6 +51,25 @@ pub struct StandinState {
     projections: Mutex<HashMap<String, serde_json::Value>>,
     /// Finn's bearer token (§14): when set, every `/api/*` call must carry it.
     token: Mutex<Option<String>>,
+    /// The stream's behaviour (`/ws/{id}`).
+    ws: Mutex<WsBehaviour>,
+    /// Prompt texts received over streams, in order.
+    ws_prompts: Mutex<Vec<String>>,
+    /// Streams open now.
+    ws_open: std::sync::atomic::AtomicUsize,
+}
+
+/// How the stand-in's stream behaves.
+#[derive(Clone, Debug, Default)]
+pub struct WsBehaviour {
+    /// The first this many prompts of each stream are answered "Session not initializing".
+    pub not_ready: u32,
+    /// Refuse the upgrade with this status.
+    pub refuse: Option<u16>,
+    /// Drop the connection after the first `text_delta` of a turn.
+    pub drop_mid_turn: bool,
+    /// Close each stream at once with this code (after an error frame).
+    pub close_with: Option<u16>,
 }
 
 impl StandinState {
@@ -101,6 +122,20 @@ impl FinnStandin {
     /// a token configured (401 `AUTH_REQUIRED` / `AUTH_INVALID` otherwise).
     pub fn require_token(&self, token: &str) {
         *self.state.token.lock().unwrap() = Some(token.to_owned());
+    }
+
+    pub fn set_ws(&self, behaviour: WsBehaviour) {
+        *self.state.ws.lock().unwrap() = behaviour;
+    }
+
+    /// Prompt texts Finn received over streams, in order.
+    pub fn ws_prompts(&self) -> Vec<String> {
+        self.state.ws_prompts.lock().unwrap().clone()
+    }
+
+    /// Streams open on the stand-in now.
+    pub fn ws_open(&self) -> usize {
+        self.state.ws_open.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Headers and body of the last call to `endpoint`.
@@ -248,8 +283,149 @@ async fn session_create(
     if let Some(r) = apply(state.mode("sessions.create")).await {
         return r;
     }
+    // Finn reads `token_id` only and ignores a prompt; it answers 201 (§14).
     let n = state.calls.lock().unwrap()["sessions.create"];
-    Json(json!({ "sessionId": format!("sess-{n}") })).into_response()
+    let id = format!("sess-{n}");
+    let mut body = json!({"sessionId": id, "created": true, "wsUrl": format!("/ws/{id}")});
+    if let Some(token_id) = body_token_id(&body_of(&state, "sessions.create")) {
+        body["personality"] = json!({"agent_name": format!("agent of {token_id}"),
+            "archetype": "oracle", "era": "first"});
+    }
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+fn body_of(state: &StandinState, endpoint: &'static str) -> serde_json::Value {
+    let received = state.received.lock().unwrap();
+    received
+        .get(endpoint)
+        .and_then(|r| serde_json::from_slice(&r.body).ok())
+        .unwrap_or_default()
+}
+
+fn body_token_id(body: &serde_json::Value) -> Option<String> {
+    body.get("token_id")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned)
+}
+
+/// `/ws/{id}?token=`: Finn's stream (§14). Token only in the query; a bad one is a raw 401.
+#[handler]
+async fn stream(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(id): Path<String>,
+    socket: poem::web::websocket::WebSocket,
+) -> Response {
+    let wanted = state.token.lock().unwrap().clone();
+    let sent = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")))
+        .map(str::to_owned);
+    if wanted.is_some() && sent != wanted {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let behaviour = state.ws.lock().unwrap().clone();
+    if let Some(status) = behaviour.refuse {
+        return StatusCode::from_u16(status)
+            .unwrap_or(StatusCode::BAD_GATEWAY)
+            .into_response();
+    }
+    let state = state.0.clone();
+    socket
+        .on_upgrade(move |ws| serve_stream(state, id, behaviour, ws))
+        .into_response()
+}
+
+async fn serve_stream(
+    state: Arc<StandinState>,
+    _id: String,
+    behaviour: WsBehaviour,
+    mut ws: poem::web::websocket::WebSocketStream,
+) {
+    use futures_util::{SinkExt, StreamExt};
+    use poem::web::websocket::{CloseCode, Message};
+    use std::sync::atomic::Ordering;
+    state.ws_open.fetch_add(1, Ordering::SeqCst);
+    let send = |kind: &str, data: serde_json::Value| {
+        Message::Text(json!({"type": kind, "data": data}).to_string())
+    };
+    let mut not_ready = behaviour.not_ready;
+    if let Some(code) = behaviour.close_with {
+        let _ = ws
+            .send(send(
+                "error",
+                json!({"message": "Session not found", "recoverable": false}),
+            ))
+            .await;
+        let _ = ws
+            .send(Message::close_with(CloseCode::from(code), "closed"))
+            .await;
+    }
+    while let Some(Ok(message)) = ws.next().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let frame: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        match frame["type"].as_str().unwrap_or("") {
+            "ping" => {
+                let _ = ws.send(send("pong", json!({}))).await;
+            }
+            "prompt" => {
+                let text = frame["data"]["text"].as_str().unwrap_or("").to_owned();
+                if not_ready > 0 {
+                    not_ready -= 1;
+                    let _ = ws
+                        .send(send(
+                            "error",
+                            json!({"message": "Session not initializing",
+                            "recoverable": true}),
+                        ))
+                        .await;
+                    continue;
+                }
+                state.ws_prompts.lock().unwrap().push(text.clone());
+                if text.contains("tool") {
+                    let _ = ws
+                        .send(send(
+                            "tool_start",
+                            json!({"toolName": "search", "args": {"q": text}}),
+                        ))
+                        .await;
+                    let _ = ws
+                        .send(send(
+                            "tool_end",
+                            json!({"toolName": "search", "result": "1 hit",
+                            "isError": false}),
+                        ))
+                        .await;
+                }
+                // One whole-message delta per assistant message (§14), or many for "flood".
+                let deltas = if text.starts_with("flood") { 4000 } else { 1 };
+                for _ in 0..deltas {
+                    let delta = if deltas == 1 {
+                        format!("echo: {text}")
+                    } else {
+                        "x".repeat(16_384)
+                    };
+                    if ws
+                        .send(send("text_delta", json!({"delta": delta})))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                if behaviour.drop_mid_turn {
+                    break;
+                }
+                let _ = ws.send(send("turn_end", json!({}))).await;
+                let _ = ws.send(send("agent_end", json!({}))).await;
+            }
+            _ => {}
+        }
+    }
+    state.ws_open.fetch_sub(1, Ordering::SeqCst);
 }
 
 #[handler]
@@ -480,6 +656,7 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         )
         .at("/api/cron/register", poem::post(cron_register))
         .at("/api/cron/:id", poem::delete(cron_cancel))
+        .at("/ws/:id", get(stream))
         .around(check_token)
         .data(state.clone());
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));

@@ -7,6 +7,8 @@ pub mod nonce_contract;
 pub mod pg;
 pub mod schedule_contract;
 pub mod siwe;
+pub mod stream_contract;
+pub mod ws;
 
 use std::collections::HashMap;
 

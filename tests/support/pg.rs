@@ -159,6 +159,19 @@ pub async fn nonce_store() -> (dixie::adapters::postgres::PostgresNonceStore, Te
     )
 }
 
+pub async fn stream_stores() -> (
+    dixie::adapters::postgres::PostgresTicketStore,
+    dixie::adapters::postgres::PostgresPromptHandoff,
+    TestDb,
+) {
+    let db = TestDb::create().await;
+    (
+        dixie::adapters::postgres::PostgresTicketStore::new(db.pool()),
+        dixie::adapters::postgres::PostgresPromptHandoff::new(db.pool()),
+        db,
+    )
+}
+
 pub async fn schedule_store() -> (dixie::adapters::postgres::PostgresScheduleStore, TestDb) {
     let db = TestDb::create().await;
     (

@@ -178,16 +178,7 @@ mod tests {
     use mockall::predicate::eq;
     use time::macros::datetime;
 
-    /// Polls a future that completes without waiting (the mocks answer at once).
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-                return out;
-            }
-        }
-    }
+    use crate::core::testing::block_on;
 
     const NOW: OffsetDateTime = datetime!(2026-11-22 10:01:00 UTC);
 

@@ -84,6 +84,14 @@ impl CorsOrigins {
             CorsOrigins::List(origins.iter().cloned().collect())
         }
     }
+
+    /// Whether a request from `origin` is allowed (`*` allows every origin).
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            CorsOrigins::Any => true,
+            CorsOrigins::List(list) => list.contains(origin),
+        }
+    }
 }
 
 /// CORS on `/api/*`. An origin that is not allowed gets no `Access-Control-Allow-Origin` (the
@@ -110,7 +118,7 @@ impl<E> CorsEndpoint<E> {
                 );
                 return;
             }
-            CorsOrigins::List(list) => origin.to_str().is_ok_and(|o| list.contains(o)),
+            CorsOrigins::List(_) => origin.to_str().is_ok_and(|o| self.1.allows(o)),
         };
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
         if allowed {

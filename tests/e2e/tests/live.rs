@@ -173,7 +173,10 @@ async fn siwe_token_verifies_on_the_server_and_through_the_served_jwks() {
 }
 
 #[tokio::test]
-async fn chat_round_trips_through_finn() {
+async fn chat_streams_a_turn_and_answers_a_whole_one() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
     let target = Target::from_env();
     let session = sign_in(&target).await;
     let chat = client(&target, Some(&session.token));
@@ -183,10 +186,42 @@ async fn chat_round_trips_through_finn() {
         .expect("chat answers");
     assert!(first.headers().contains_key("x-request-id"));
     let body = first.into_inner();
-    let session_id = body["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("a new chat names its session: {body}"))
-        .to_owned();
+    assert!(body.stream, "a wallet's new session streams: {body:?}");
+    let session_id = body.session_id.clone();
+
+    // The web client's flow (§15): ticket, then the stream, which gets the handed-off prompt.
+    let ticket = chat
+        .issue_stream_ticket()
+        .await
+        .expect("a ticket")
+        .into_inner()
+        .ticket;
+    let url = format!(
+        "{}/ws/chat/{session_id}?ticket={ticket}",
+        target.url.replacen("http", "ws", 1)
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the stream opens");
+    let mut kinds = Vec::new();
+    let done = loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the stream is open")
+            .expect("a readable frame");
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let frame: Value = serde_json::from_str(&text).expect("JSON frames");
+        kinds.push(frame["type"].as_str().unwrap_or_default().to_owned());
+        if frame["type"] == "done" {
+            break frame;
+        }
+    };
+    assert_eq!(done["data"]["content"], "echo: hello from e2e", "{kinds:?}");
+    assert_eq!(kinds.first().map(String::as_str), Some("model_selection"));
+    let _ = ws.close(None).await;
 
     let again = chat
         .chat(&typed(
@@ -195,8 +230,10 @@ async fn chat_round_trips_through_finn() {
         .await
         .expect("chat in the same session answers")
         .into_inner();
-    assert_eq!(again["sessionId"], session_id.as_str(), "{again}");
-    assert!(again["response"].is_string(), "{again}");
+    assert_eq!(again.session_id, session_id);
+    assert!(!again.stream);
+    assert_eq!(again.response.as_deref(), Some("echo: and again"));
+    let _ = ws.send(Message::Close(None)).await;
     session.end(&target).await;
 }
 

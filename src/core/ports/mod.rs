@@ -4,6 +4,10 @@
 //! and its async methods return `Send` futures, so that handlers generic over the ports can be
 //! served by a multi-threaded runtime without boxing.
 
+mod streaming;
+
+pub use streaming::{AgentStream, AgentStreams, PromptHandoff, TicketStore};
+
 use std::future::Future;
 
 use crate::core::auth::allowlist::Allowlist;
@@ -190,14 +194,16 @@ pub trait OwnershipResolver: Clone + Send + Sync + 'static {
 /// timeout; while the adapter's breaker is open no call is made
 /// ([`UpstreamError::CircuitOpen`]). Bodies pass through as JSON values.
 pub trait AgentRuntime: Clone + Send + Sync + 'static {
-    /// Starts a session with the oracle agent and returns its id (wallet forwarded).
+    /// Starts a session (with the personality of dNFT `token_id`, when given) and returns its
+    /// id (wallet forwarded). No prompt goes with it: the runtime ignores one (§14).
     fn start_session(
         &self,
         ctx: &CallContext,
-        prompt: &str,
+        token_id: Option<&str>,
     ) -> impl Future<Output = Result<String, UpstreamError>> + Send;
 
-    /// Sends a message to a session; returns the upstream body (wallet forwarded).
+    /// Sends a message to a session and waits for the whole turn; returns the upstream body
+    /// `{response, toolCalls}` (wallet forwarded).
     fn send_message(
         &self,
         ctx: &CallContext,

@@ -1,0 +1,214 @@
+//! Chat: the turn a client asks for (`POST /api/chat`), the tickets that open its stream, and
+//! the prompt handed from the one to the other (contract §1.5.4–1.5.6, §14, §15).
+//!
+//! [`ChatService`] is the application logic of a chat call: the caller's dNFT → its memory
+//! context → a session (with the dNFT's personality) → the prompt, delivered with the message
+//! call or parked for the caller's stream.
+
+pub mod frames;
+pub mod pricing;
+
+use serde_json::Value;
+
+use crate::core::error::PortError;
+use crate::core::memory::injection_context;
+use crate::core::ports::{AgentRuntime, OwnershipResolver, PromptHandoff, SoulMemory};
+use crate::core::upstream::{CallContext, UpstreamError};
+
+/// Tickets live this long (§1.5.6).
+pub const TICKET_TTL_SECS: i64 = 30;
+/// Unexpired tickets one wallet may hold.
+pub const TICKETS_PER_WALLET: u32 = 5;
+
+/// A WebSocket ticket from 24 random bytes: `wst_` + 48 lowercase hex.
+pub fn mint_ticket(random: [u8; 24]) -> String {
+    format!("wst_{}", crate::core::auth::hex(&random))
+}
+
+/// The stored form of a ticket (SHA-256, hex), or `None` when `ticket` is not shaped like one.
+pub fn ticket_digest(ticket: &str) -> Option<String> {
+    let hex = ticket.strip_prefix("wst_")?;
+    let shaped = hex.len() == 48 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    shaped.then(|| {
+        crate::core::auth::hex(
+            ring::digest::digest(&ring::digest::SHA256, ticket.as_bytes()).as_ref(),
+        )
+    })
+}
+
+/// The first characters of a ticket, enough to find it in logs and too few to use it.
+pub fn ticket_hint(ticket: &str) -> &str {
+    ticket.get(..10).unwrap_or("")
+}
+
+/// A prompt waiting for the caller's stream of `session_id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParkedPrompt {
+    /// Unique id of this handoff.
+    pub id: String,
+    pub session_id: String,
+    pub wallet: String,
+    pub prompt: String,
+    /// The `messageId` the chat call answered (its request id).
+    pub message_id: String,
+    /// Unix seconds after which the chat call delivers the prompt itself.
+    pub expires_at: i64,
+}
+
+/// What a chat call asks for.
+#[derive(Clone, Copy, Debug)]
+pub struct ChatTurn<'a> {
+    pub prompt: &'a str,
+    pub session_id: Option<&'a str>,
+    /// `None`: stream a new session of a wallet, answer whole otherwise.
+    pub stream: Option<bool>,
+}
+
+impl ChatTurn<'_> {
+    /// Whether this turn streams (`stream`'s default for a caller with or without a wallet).
+    pub fn streams(&self, has_wallet: bool) -> bool {
+        self.stream
+            .unwrap_or(self.session_id.is_none() && has_wallet)
+    }
+}
+
+/// What a chat call answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChatOutcome {
+    /// The whole turn ran; `reply` is the runtime's `{response, toolCalls}`.
+    Answered {
+        session_id: String,
+        message_id: String,
+        reply: Value,
+    },
+    /// The prompt waits for the caller's stream; whoever runs the service calls
+    /// [`ChatService::deliver_unclaimed`] at `parked.expires_at`.
+    Parked(ParkedPrompt),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// A stream was asked for by a caller without a wallet (an API key cannot open one).
+    #[error("streaming needs a wallet")]
+    StreamNeedsWallet,
+    #[error("handoff store: {0}")]
+    Handoff(#[from] PortError),
+}
+
+/// The chat use case over the agent runtime `F` and the handoff store `H`.
+#[derive(Clone)]
+pub struct ChatService<F, H> {
+    runtime: F,
+    handoffs: H,
+    handoff_secs: i64,
+}
+
+impl<F, H> ChatService<F, H>
+where
+    F: AgentRuntime + OwnershipResolver + SoulMemory,
+    H: PromptHandoff,
+{
+    pub fn new(runtime: F, handoffs: H, handoff_secs: i64) -> Self {
+        ChatService {
+            runtime,
+            handoffs,
+            handoff_secs,
+        }
+    }
+
+    /// The caller's dNFT and its memory context: best effort, an outage leaves both unknown.
+    async fn identity(&self, ctx: &CallContext) -> (Option<String>, Option<String>) {
+        let Some(wallet) = ctx.wallet.as_deref() else {
+            return (None, None);
+        };
+        let Ok(Some(nft_id)) = self.runtime.resolve_nft_id(&ctx.request_id, wallet).await else {
+            return (None, None);
+        };
+        let memory = match self.runtime.projection(ctx, &nft_id).await {
+            Ok(Some(projection)) => Some(injection_context(wallet, &projection)),
+            Ok(None) | Err(_) => None,
+        };
+        (Some(nft_id), memory)
+    }
+
+    /// Runs one chat call. `handoff_id` names the handoff if the turn streams; `now` is Unix
+    /// seconds. The prompt is never dropped: it goes with the message call, or is parked for
+    /// the stream (and delivered by [`ChatService::deliver_unclaimed`] if none takes it).
+    pub async fn chat(
+        &self,
+        mut ctx: CallContext,
+        turn: ChatTurn<'_>,
+        handoff_id: String,
+        now: i64,
+    ) -> Result<ChatOutcome, ChatError> {
+        let stream = turn.streams(ctx.wallet.is_some());
+        let wallet = match (&ctx.wallet, stream) {
+            (None, true) => return Err(ChatError::StreamNeedsWallet),
+            (wallet, _) => wallet.clone(),
+        };
+        let (nft_id, memory) = self.identity(&ctx).await;
+        ctx.memory_context = memory;
+        let session_id = match turn.session_id {
+            Some(id) => id.to_owned(),
+            None => self.runtime.start_session(&ctx, nft_id.as_deref()).await?,
+        };
+        let message_id = ctx.request_id.clone();
+        match wallet.filter(|_| stream) {
+            Some(wallet) => {
+                let parked = ParkedPrompt {
+                    id: handoff_id,
+                    session_id,
+                    wallet,
+                    prompt: turn.prompt.to_owned(),
+                    message_id,
+                    expires_at: now + self.handoff_secs,
+                };
+                self.handoffs.park(&parked).await?;
+                Ok(ChatOutcome::Parked(parked))
+            }
+            None => {
+                let reply = self
+                    .runtime
+                    .send_message(&ctx, &session_id, turn.prompt)
+                    .await?;
+                Ok(ChatOutcome::Answered {
+                    session_id,
+                    message_id,
+                    reply,
+                })
+            }
+        }
+    }
+
+    /// Delivers a parked prompt with a message call if no stream took it. Answers whether
+    /// this call delivered it.
+    pub async fn deliver_unclaimed(&self, id: &str) -> Result<bool, ChatError> {
+        let Some(parked) = self.handoffs.take(id).await? else {
+            return Ok(false);
+        };
+        let ctx = CallContext {
+            request_id: parked.message_id.clone(),
+            wallet: Some(parked.wallet.clone()),
+            memory_context: None,
+        };
+        self.runtime
+            .send_message(&ctx, &parked.session_id, &parked.prompt)
+            .await?;
+        Ok(true)
+    }
+
+    /// The prompt parked for the stream `wallet` opens on `session_id`, if any.
+    pub async fn claim_for_stream(
+        &self,
+        session_id: &str,
+        wallet: &str,
+        now: i64,
+    ) -> Result<Option<ParkedPrompt>, PortError> {
+        self.handoffs.take_for_stream(session_id, wallet, now).await
+    }
+}
+
+#[cfg(test)]
+mod tests;
