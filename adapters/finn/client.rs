@@ -116,17 +116,56 @@ pub struct FinnClient {
     base: Arc<Url>,
     breaker: Arc<Mutex<Breaker>>,
     epoch: Instant,
-    /// Identity lookups reused per wallet (shared by the clones of one client).
-    nfts: Arc<LookupCache<String>>,
-    owners: Arc<LookupCache<Ownership>>,
+    /// Each wallet's holdings, reused (shared by the clones of one client).
+    holdings: Arc<LookupCache<Vec<Ownership>>>,
     /// Where and how the stream connects (token included: never logged).
     stream: Arc<StreamTarget>,
 }
 
+/// `/nft`: an older Finn's `{nftId}`, or Finn's deprecated `{nft: {collection, tokenId}}`
+/// (whose canonical id is `collection:tokenId`, §14).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct NftBody {
     nft_id: Option<String>,
+    nft: Option<NftRef>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NftRef {
+    collection: String,
+    token_id: Value,
+}
+
+impl NftBody {
+    fn id(self) -> Option<String> {
+        let canonical = self.nft.and_then(|n| {
+            let token = match n.token_id {
+                Value::Number(n) => n.to_string(),
+                Value::String(s) => s,
+                _ => return None,
+            };
+            (!n.collection.is_empty() && !token.is_empty())
+                .then(|| format!("{}:{token}", n.collection))
+        });
+        self.nft_id.filter(|id| !id.is_empty()).or(canonical)
+    }
+}
+
+/// `/nfts` (§14, §16): every dNFT of the wallet.
+#[derive(Deserialize)]
+struct NftsBody {
+    nfts: Vec<NftEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NftEntry {
+    nft_id: String,
+    owner_wallet: Option<String>,
+    #[serde(default)]
+    delegated_wallets: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -188,8 +227,7 @@ impl FinnClient {
             base: Arc::new(base),
             breaker: Arc::new(Mutex::new(Breaker::new(policy))),
             epoch: Instant::now(),
-            nfts: Arc::default(),
-            owners: Arc::default(),
+            holdings: Arc::default(),
             stream: Arc::new(stream),
         })
     }
@@ -225,13 +263,22 @@ impl FinnClient {
         Ok(self)
     }
 
-    /// `base` + the given path segments, each percent-encoded.
+    /// `base` + the given path segments, each percent-encoded (all but RFC 3986's unreserved
+    /// characters, so a canonical `collection:tokenId` goes as `collection%3AtokenId`).
     fn url(&self, segments: &[&str]) -> Url {
         let mut url = (*self.base).clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty();
-            path.extend(segments);
+        let mut path = url.path().trim_end_matches('/').to_owned();
+        for segment in segments {
+            path.push('/');
+            for b in segment.bytes() {
+                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                    path.push(char::from(b));
+                } else {
+                    path.push_str(&format!("%{b:02X}"));
+                }
+            }
         }
+        url.set_path(&path);
         url
     }
 
@@ -381,32 +428,6 @@ impl FinnClient {
         }
     }
 
-    /// A wallet's identity lookup through `cache`: a fresh answer is reused; otherwise Finn is
-    /// asked and its answer (`answer` of the body, or none on 404) kept. Failures are not kept.
-    async fn remembered<B, V>(
-        &self,
-        cache: &LookupCache<V>,
-        wallet: &str,
-        segments: &[&str],
-        request_id: &str,
-        what: &'static str,
-        answer: impl FnOnce(B) -> Option<V>,
-    ) -> Result<Option<V>, UpstreamError>
-    where
-        B: serde::de::DeserializeOwned,
-        V: Clone,
-    {
-        if let Some(answer) = cache.get(wallet, Instant::now()) {
-            return Ok(answer);
-        }
-        let answer = self
-            .lookup::<B>(segments, request_id, what)
-            .await?
-            .and_then(answer);
-        cache.put(wallet, answer.clone(), Instant::now());
-        Ok(answer)
-    }
-
     /// A call on behalf of a client: a 4xx is Finn's answer, mapped per §6.2.
     async fn client_call(&self, call: Call<'_>) -> Result<Value, UpstreamError> {
         let client_error = |s: u16| (400..500).contains(&s);
@@ -449,45 +470,69 @@ impl FinnClient {
     }
 }
 
-impl OwnershipResolver for FinnClient {
-    async fn resolve_nft_id(
+impl FinnClient {
+    /// A wallet's holdings from Finn: `/nfts` (§16), else (an older Finn, or one that does not
+    /// mount it) `/ownership` (§6.3), else `/nft` — whose answer makes the wallet the owner.
+    async fn ask_holdings(
         &self,
         request_id: &str,
         wallet: &str,
-    ) -> Result<Option<String>, UpstreamError> {
-        let segments = ["api", "identity", "wallet", wallet, "nft"];
-        self.remembered(
-            &self.nfts,
-            wallet,
-            &segments,
-            request_id,
-            "nft",
-            |b: NftBody| b.nft_id.filter(|id| !id.is_empty()),
-        )
-        .await
-    }
-
-    async fn resolve_ownership(
-        &self,
-        request_id: &str,
-        wallet: &str,
-    ) -> Result<Option<Ownership>, UpstreamError> {
-        let segments = ["api", "identity", "wallet", wallet, "ownership"];
-        self.remembered(
-            &self.owners,
-            wallet,
-            &segments,
-            request_id,
-            "ownership",
-            |b: OwnershipBody| {
-                Some(Ownership {
-                    nft_id: b.nft_id,
-                    owner_wallet: b.owner_wallet,
-                    delegated_wallets: b.delegated_wallets,
+    ) -> Result<Vec<Ownership>, UpstreamError> {
+        let at = |leaf: &'static str| ["api", "identity", "wallet", wallet, leaf];
+        if let Some(body) = self
+            .lookup::<NftsBody>(&at("nfts"), request_id, "nfts")
+            .await?
+        {
+            return Ok(body
+                .nfts
+                .into_iter()
+                .filter(|n| !n.nft_id.is_empty())
+                .map(|n| Ownership {
+                    nft_id: n.nft_id,
+                    owner_wallet: n.owner_wallet.unwrap_or_else(|| wallet.to_owned()),
+                    delegated_wallets: n.delegated_wallets,
                 })
-            },
-        )
-        .await
+                .collect());
+        }
+        if let Some(o) = self
+            .lookup::<OwnershipBody>(&at("ownership"), request_id, "ownership")
+            .await?
+        {
+            return Ok(vec![Ownership {
+                nft_id: o.nft_id,
+                owner_wallet: o.owner_wallet,
+                delegated_wallets: o.delegated_wallets,
+            }]);
+        }
+        let nft = self
+            .lookup::<NftBody>(&at("nft"), request_id, "nft")
+            .await?;
+        Ok(nft
+            .and_then(NftBody::id)
+            .map(|nft_id| Ownership {
+                nft_id,
+                owner_wallet: wallet.to_owned(),
+                delegated_wallets: Vec::new(),
+            })
+            .into_iter()
+            .collect())
+    }
+}
+
+impl OwnershipResolver for FinnClient {
+    /// Reused per wallet: an answer 5 minutes, "none" 1 minute, a failure never.
+    async fn holdings(
+        &self,
+        request_id: &str,
+        wallet: &str,
+    ) -> Result<Vec<Ownership>, UpstreamError> {
+        if let Some(answer) = self.holdings.get(wallet, Instant::now()) {
+            return Ok(answer.unwrap_or_default());
+        }
+        let holdings = self.ask_holdings(request_id, wallet).await?;
+        let kept = (!holdings.is_empty()).then(|| holdings.clone());
+        self.holdings.put(wallet, kept, Instant::now());
+        Ok(holdings)
     }
 }
 
@@ -721,6 +766,10 @@ mod tests {
             c.url(&["api", "identity", "wallet", "0xAb/../x?y", "nft"])
                 .as_str(),
             "http://finn.local:3000/prefix/api/identity/wallet/0xAb%2F..%2Fx%3Fy/nft"
+        );
+        assert_eq!(
+            c.url(&["api", "memory", "mibera:42", "projection"]).path(),
+            "/prefix/api/memory/mibera%3A42/projection"
         );
     }
 

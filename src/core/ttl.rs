@@ -42,6 +42,13 @@ impl<V: Clone> TtlMap<V> {
         entries.insert(key, (expires, value));
     }
 
+    /// Forgets `key` (a later `get` misses until the next `put`).
+    pub fn remove(&self, key: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.entries.lock().map_or(0, |e| e.len())
     }

@@ -280,7 +280,7 @@ async fn a_slow_finn_is_a_503_within_the_timeout_and_five_failures_open_the_brea
     // Finn fails as a whole. The wallet's "holds no dNFT" answer is reused (1 min), so each
     // chat costs one failure (the session): after the timeout above, four more reach five.
     finn.set_mode("sessions.create", Mode::Status(500));
-    finn.set_mode("nft", Mode::Status(500));
+    finn.set_mode("nfts", Mode::Status(500));
     for _ in 0..4 {
         assert_eq!(
             chat(&app, Some(&jwt), json!({"prompt": "x"}))
@@ -363,9 +363,12 @@ async fn a_dnft_holder_chats_with_memory_context_and_tier_headers() {
         "one lookup per wallet"
     );
 
-    // A failing projection never fails the chat.
+    // A failing projection never fails the chat (a holder whose memory is not reused yet).
+    let third = Wallet::new(40);
+    finn.add_owner(&third.address, "nft-c10", &[]);
+    let jwt_third = app.token_for(&third).await;
     finn.set_mode("memory.projection", Mode::Status(500));
-    let resp = chat(&app, Some(&jwt), json!({"prompt": "still"})).await;
+    let resp = chat(&app, Some(&jwt_third), json!({"prompt": "still"})).await;
     assert_eq!(resp.status(), 200);
     assert!(
         finn.received("sessions.create")
@@ -416,7 +419,7 @@ async fn finn_auth_token_is_sent_on_every_call_and_a_refusal_is_not_the_clients_
     )
     .await;
     assert_eq!(resp.status(), 200);
-    for endpoint in ["sessions.message", "nft", "staking"] {
+    for endpoint in ["sessions.message", "nfts", "staking"] {
         let got = finn.received(endpoint).expect("Finn was called");
         assert_eq!(
             header(&got, "authorization").as_deref(),
@@ -456,7 +459,38 @@ async fn a_repeat_chat_reuses_the_wallets_dnft_lookup() {
         .await;
         assert_eq!(resp.status(), 200);
     }
-    assert_eq!(finn.calls("nft"), 1, "one dNFT lookup per wallet per TTL");
+    assert_eq!(finn.calls("nfts"), 1, "one dNFT lookup per wallet per TTL");
+    assert_eq!(
+        finn.calls("memory.projection"),
+        1,
+        "the memory is reused too"
+    );
     assert_eq!(finn.calls("sessions.message"), 3);
+    let total = || {
+        [
+            "nfts",
+            "nft",
+            "ownership",
+            "memory.projection",
+            "staking",
+            "sessions.message",
+        ]
+        .iter()
+        .map(|e| finn.calls(e))
+        .sum::<u64>()
+    };
+    let before = total();
+    let resp = chat(
+        &app,
+        Some(&jwt),
+        json!({"prompt": "x", "sessionId": "sess-1"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        total() - before,
+        1,
+        "a repeat chat costs one Finn call: the message"
+    );
     app.stop().await;
 }

@@ -430,7 +430,7 @@ async fn finn_lookups_carry_the_callers_request_id() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    for endpoint in ["ownership", "staking"] {
+    for endpoint in ["nfts", "staking"] {
         let seen = finn.received(endpoint).expect("Finn was asked");
         assert_eq!(seen.headers["x-request-id"], "trace-lookup-1", "{endpoint}");
     }

@@ -26,14 +26,14 @@ async fn owners_see_their_views_and_nobody_else_does() {
     .await;
     let jwt = app.token_for(&owner).await;
     // Finn down on the first lookup: 503, and the failure is not remembered.
-    finn.set_mode("nft", Mode::Status(503));
+    finn.set_mode("nfts", Mode::Status(503));
     let resp = app.get_bearer("/api/learning/nft-41/gaps", &jwt).await;
     assert_eq!(resp.status(), 503, "Finn's outage is not a refusal");
     assert_eq!(
         resp.json::<Value>().await.unwrap()["error"],
         "upstream_error"
     );
-    finn.set_mode("nft", Mode::Normal);
+    finn.set_mode("nfts", Mode::Normal);
 
     let insights: Value = app
         .get_bearer("/api/learning/nft-41/insights?limit=5", &jwt)

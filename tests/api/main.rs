@@ -12,6 +12,7 @@ mod errors;
 mod finn_adapter;
 mod hardening;
 mod health;
+mod identity;
 mod learning;
 mod memory;
 mod openapi;

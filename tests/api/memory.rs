@@ -364,7 +364,7 @@ async fn finn_failures_are_mapped_and_never_look_like_empty_memory() {
 async fn an_unanswered_ownership_lookup_is_503_never_access_denied() {
     let w = world().await;
     for mode in [Mode::Status(503), Mode::DelayMs(2000)] {
-        w.finn.set_mode("ownership", mode.clone());
+        w.finn.set_mode("nfts", mode.clone());
         let (status, body) = w.app.call(GET, "/api/memory/nft-m1", &w.owner, None).await;
         assert_eq!(
             (status, body["error"].as_str()),
@@ -372,7 +372,7 @@ async fn an_unanswered_ownership_lookup_is_503_never_access_denied() {
             "{mode:?}: {body}"
         );
     }
-    w.finn.set_mode("ownership", Mode::Normal);
+    w.finn.set_mode("nfts", Mode::Normal);
     let (status, _) = w.app.call(GET, "/api/memory/nft-m1", &w.owner, None).await;
     assert_eq!(status, 200, "back once Finn answers");
     w.app.stop().await;

@@ -41,8 +41,10 @@ pub struct Owned {
 #[derive(Default)]
 pub struct StandinState {
     modes: Mutex<HashMap<&'static str, Mode>>,
-    /// keyed by lowercase wallet
-    owners: Mutex<HashMap<String, Owned>>,
+    /// keyed by lowercase wallet: its dNFTs, primary first
+    owners: Mutex<HashMap<String, Vec<Owned>>>,
+    /// `/nft` answers Finn 858dbf41's `{nft: {collection, tokenId, title}}` instead of `{nftId}`.
+    deprecated_nft_shape: std::sync::atomic::AtomicBool,
     calls: Mutex<HashMap<&'static str, u64>>,
     received: Mutex<HashMap<&'static str, Received>>,
     /// BGT staked, keyed by lowercase wallet (unknown wallets: 404)
@@ -178,7 +180,7 @@ impl FinnStandin {
         );
     }
 
-    /// Makes `delegate`'s lookups answer `owner`'s dNFT (owner and delegates as `owner`'s).
+    /// Makes `delegate`'s lookups answer `owner`'s dNFTs (owner and delegates as `owner`'s).
     pub fn add_delegate(&self, delegate: &str, owner: &str) {
         let mut owners = self.state.owners.lock().unwrap();
         let owned = owners
@@ -188,15 +190,29 @@ impl FinnStandin {
         owners.insert(delegate.to_lowercase(), owned);
     }
 
+    /// Gives `wallet` one more dNFT (its first is its primary).
     pub fn add_owner(&self, wallet: &str, nft_id: &str, delegates: &[&str]) {
-        self.state.owners.lock().unwrap().insert(
-            wallet.to_lowercase(),
-            Owned {
+        self.state
+            .owners
+            .lock()
+            .unwrap()
+            .entry(wallet.to_lowercase())
+            .or_default()
+            .push(Owned {
                 nft_id: nft_id.to_owned(),
                 owner_wallet: wallet.to_owned(),
                 delegated_wallets: delegates.iter().map(|d| (*d).to_owned()).collect(),
-            },
-        );
+            });
+    }
+
+    /// Speaks like Finn at 858dbf41: `/nfts` and `/ownership` are not mounted (404) and `/nft`
+    /// answers `{nft: {collection, tokenId, title}}` (the canonical id must be built).
+    pub fn speak_like_finn_858dbf41(&self) {
+        self.set_mode("nfts", Mode::Status(404));
+        self.set_mode("ownership", Mode::Status(404));
+        self.state
+            .deprecated_nft_shape
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -242,10 +258,61 @@ async fn wallet_nft(
     if let Some(r) = apply(state.mode("nft")).await {
         return r;
     }
-    match state.owners.lock().unwrap().get(&wallet.to_lowercase()) {
+    let first = state
+        .owners
+        .lock()
+        .unwrap()
+        .get(&wallet.to_lowercase())
+        .and_then(|all| all.first().cloned());
+    if state
+        .deprecated_nft_shape
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        // Finn 858dbf41: 200 with `nft` or null, never an `nftId`.
+        let nft = first.map(|o| {
+            let (collection, token) = o.nft_id.split_once(':').unwrap_or(("unknown", "0"));
+            json!({"collection": collection, "tokenId": token.parse::<u64>().unwrap_or(0),
+                   "title": format!("{collection} #{token}")})
+        });
+        return Json(json!({ "nft": nft }))
+            .with_header("deprecation", "true")
+            .with_header("sunset", "2026-09-01")
+            .into_response();
+    }
+    match first {
         Some(owned) => Json(json!({ "nftId": owned.nft_id })).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({"code": "NOT_FOUND"}))).into_response(),
     }
+}
+
+/// `/nfts` (§14, §16): every dNFT of the wallet.
+#[handler]
+async fn wallet_nfts(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(wallet): Path<String>,
+) -> Response {
+    state.record("nfts", req.headers(), b"");
+    if let Some(r) = apply(state.mode("nfts")).await {
+        return r;
+    }
+    let all = state
+        .owners
+        .lock()
+        .unwrap()
+        .get(&wallet.to_lowercase())
+        .cloned()
+        .unwrap_or_default();
+    let nfts: Vec<_> = all
+        .iter()
+        .map(|o| {
+            let token = o.nft_id.split_once(':').map_or("0", |(_, t)| t);
+            json!({"nftId": o.nft_id, "contractAddress": "0x00000000000000000000000000000000000000c0",
+                   "tokenId": token.parse::<u64>().unwrap_or(0), "ownerWallet": o.owner_wallet,
+                   "delegatedWallets": o.delegated_wallets})
+        })
+        .collect();
+    Json(json!({ "nfts": nfts })).into_response()
 }
 
 #[handler]
@@ -258,7 +325,13 @@ async fn wallet_ownership(
     if let Some(r) = apply(state.mode("ownership")).await {
         return r;
     }
-    match state.owners.lock().unwrap().get(&wallet.to_lowercase()) {
+    let first = state
+        .owners
+        .lock()
+        .unwrap()
+        .get(&wallet.to_lowercase())
+        .and_then(|all| all.first().cloned());
+    match first {
         Some(owned) => Json(json!({
             "nftId": owned.nft_id,
             "ownerWallet": owned.owner_wallet,
@@ -639,6 +712,7 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
     let app = Route::new()
         .at("/health", get(health))
         .at("/api/identity/wallet/:wallet/nft", get(wallet_nft))
+        .at("/api/identity/wallet/:wallet/nfts", get(wallet_nfts))
         .at(
             "/api/identity/wallet/:wallet/ownership",
             get(wallet_ownership),

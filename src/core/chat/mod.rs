@@ -8,11 +8,15 @@
 pub mod frames;
 pub mod pricing;
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 use crate::core::error::PortError;
-use crate::core::memory::injection_context;
+use crate::core::memory::{MemoryProjection, injection_context};
 use crate::core::ports::{AgentRuntime, OwnershipResolver, PromptHandoff, SoulMemory};
+use crate::core::ttl::TtlMap;
 use crate::core::upstream::{CallContext, UpstreamError};
 
 /// Tickets live this long (§1.5.6).
@@ -97,12 +101,19 @@ pub enum ChatError {
     Handoff(#[from] PortError),
 }
 
+/// How long a dNFT's memory projection is reused for chat context: a repeat chat then costs
+/// one runtime call (the message). Dixie's own seal and delete forget it at once.
+const MEMORY_TTL: Duration = Duration::from_secs(60);
+const MEMORY_CAPACITY: usize = 10_000;
+
 /// The chat use case over the agent runtime `F` and the handoff store `H`.
 #[derive(Clone)]
 pub struct ChatService<F, H> {
     runtime: F,
     handoffs: H,
     handoff_secs: i64,
+    /// Memory projections by dNFT (`None`: it has none), shared by the clones.
+    memories: Arc<TtlMap<Option<MemoryProjection>>>,
 }
 
 impl<F, H> ChatService<F, H>
@@ -115,21 +126,40 @@ where
             runtime,
             handoffs,
             handoff_secs,
+            memories: Arc::new(TtlMap::new(MEMORY_CAPACITY)),
         }
     }
 
-    /// The caller's dNFT and its memory context: best effort, an outage leaves both unknown.
+    /// Forgets the reused memory of `nft_id` (after a seal or a deletion).
+    pub fn forget_memory(&self, nft_id: &str) {
+        self.memories.remove(nft_id);
+    }
+
+    /// The dNFT's projection, reused for [`MEMORY_TTL`]; a failure is not kept.
+    async fn projection(&self, ctx: &CallContext, nft_id: &str) -> Option<MemoryProjection> {
+        let now = Instant::now();
+        if let Some(kept) = self.memories.get(nft_id, now) {
+            return kept;
+        }
+        let projection = self.runtime.projection(ctx, nft_id).await.ok()?;
+        self.memories
+            .put(nft_id.to_owned(), projection.clone(), now + MEMORY_TTL, now);
+        projection
+    }
+
+    /// The caller's primary dNFT and its memory context: best effort, an outage leaves both
+    /// unknown.
     async fn identity(&self, ctx: &CallContext) -> (Option<String>, Option<String>) {
         let Some(wallet) = ctx.wallet.as_deref() else {
             return (None, None);
         };
-        let Ok(Some(nft_id)) = self.runtime.resolve_nft_id(&ctx.request_id, wallet).await else {
+        let Ok(Some(nft_id)) = self.runtime.primary_nft(&ctx.request_id, wallet).await else {
             return (None, None);
         };
-        let memory = match self.runtime.projection(ctx, &nft_id).await {
-            Ok(Some(projection)) => Some(injection_context(wallet, &projection)),
-            Ok(None) | Err(_) => None,
-        };
+        let memory = self
+            .projection(ctx, &nft_id)
+            .await
+            .map(|projection| injection_context(wallet, &projection));
         (Some(nft_id), memory)
     }
 

@@ -67,10 +67,8 @@ mod service {
                 -> impl Future<Output = Result<Value, UpstreamError>> + Send;
         }
         impl OwnershipResolver for Finn {
-            fn resolve_nft_id(&self, request_id: &str, wallet: &str)
-                -> impl Future<Output = Result<Option<String>, UpstreamError>> + Send;
-            fn resolve_ownership(&self, request_id: &str, wallet: &str)
-                -> impl Future<Output = Result<Option<Ownership>, UpstreamError>> + Send;
+            fn holdings(&self, request_id: &str, wallet: &str)
+                -> impl Future<Output = Result<Vec<Ownership>, UpstreamError>> + Send;
         }
         impl SoulMemory for Finn {
             fn projection(&self, ctx: &CallContext, nft_id: &str)
@@ -117,8 +115,14 @@ mod service {
     #[test]
     fn a_streamed_new_session_is_parked_not_sent() {
         let mut finn = MockFinn::new();
-        finn.expect_resolve_nft_id()
-            .returning(|_, _| Box::pin(ready(Ok(Some("mibera:1".into())))));
+        finn.expect_holdings().returning(|_, wallet| {
+            let owned = Ownership {
+                nft_id: "mibera:1".into(),
+                owner_wallet: wallet.into(),
+                delegated_wallets: vec![],
+            };
+            Box::pin(ready(Ok(vec![owned])))
+        });
         finn.expect_projection()
             .returning(|_, _| Box::pin(ready(Ok(None))));
         finn.expect_start_session()
@@ -157,7 +161,7 @@ mod service {
     #[test]
     fn an_existing_session_answers_the_whole_turn() {
         let mut finn = MockFinn::new();
-        finn.expect_resolve_nft_id()
+        finn.expect_holdings()
             .returning(|_, _| Box::pin(ready(Err(UpstreamError::Unavailable))));
         finn.expect_start_session().never();
         finn.expect_send_message()

@@ -164,26 +164,31 @@ pub trait AllowlistStore: Clone + Send + Sync + 'static {
     fn save(&self, list: &Allowlist) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
-/// Resolves which dNFT a wallet holds, through the upstream that knows.
+/// Resolves which dNFTs a wallet holds, through the upstream that knows (§16: a wallet may
+/// hold several; authorization considers every one).
 ///
-/// Contract: "no dNFT" (the upstream's 404) is `Ok(None)`; an upstream failure (network,
-/// timeout, open breaker, 5xx, bad body) is an [`UpstreamError`] plus a log line, so that a
-/// caller never mistakes an outage for "not the owner". Every call carries `request_id`.
+/// Contract: "holds none" is `Ok(vec![])`; an upstream failure (network, timeout, open
+/// breaker, 5xx, bad body) is an [`UpstreamError`] plus a log line, so that a caller never
+/// mistakes an outage for "not the owner". Every call carries `request_id`.
 pub trait OwnershipResolver: Clone + Send + Sync + 'static {
-    /// The dNFT `wallet` holds: `Ok(None)` when it holds none, `Err` when the upstream could
-    /// not answer (never read as "holds none").
-    fn resolve_nft_id(
+    /// Every dNFT `wallet` owns or is a delegate of, its primary (first) one first.
+    fn holdings(
         &self,
         request_id: &str,
         wallet: &str,
-    ) -> impl Future<Output = Result<Option<String>, UpstreamError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Ownership>, UpstreamError>> + Send;
 
-    /// The ownership record of the dNFT `wallet` holds, with the same answers.
-    fn resolve_ownership(
+    /// The wallet's primary dNFT (its first holding), with the same answers.
+    fn primary_nft(
         &self,
         request_id: &str,
         wallet: &str,
-    ) -> impl Future<Output = Result<Option<Ownership>, UpstreamError>> + Send;
+    ) -> impl Future<Output = Result<Option<String>, UpstreamError>> + Send {
+        async move {
+            let holdings = self.holdings(request_id, wallet).await?;
+            Ok(holdings.into_iter().next().map(|o| o.nft_id))
+        }
+    }
 }
 
 /// The agent runtime's chat sessions (Finn `/api/sessions*`).

@@ -12,6 +12,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::auth::BearerToken;
 use crate::core::auth::Caller;
+use crate::core::ownership::owns;
 use crate::core::ports::OwnershipResolver;
 use crate::http::error::ErrorBody;
 use crate::http::middleware::RequestId;
@@ -91,21 +92,22 @@ impl<A: Adapters> LearningApi<A> {
                 "Wallet required",
             ))));
         };
-        let held = self
+        let holdings = self
             .state
             .finn
-            .resolve_nft_id(request_id.as_str(), wallet)
+            .holdings(request_id.as_str(), wallet)
             .await
             .map_err(|err| {
                 let (_, error, message, _) = err.response();
                 LearningFailure::Unavailable(Json(ErrorBody::new(error, message)))
             })?;
-        match held {
-            Some(held) if held == nft_id => Ok(()),
-            _ => Err(LearningFailure::Forbidden(Json(ErrorBody::new(
+        if owns(&holdings, wallet, nft_id) {
+            Ok(())
+        } else {
+            Err(LearningFailure::Forbidden(Json(ErrorBody::new(
                 "forbidden",
                 "Not authorized for this NFT",
-            )))),
+            ))))
         }
     }
 }
@@ -123,7 +125,11 @@ impl<A: Adapters> LearningApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
         /// How many of the latest insights, 1..100 (default 10)
         #[oai(
             name = "limit",
@@ -151,7 +157,11 @@ impl<A: Adapters> LearningApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
     ) -> Result<Json<Gaps>, LearningFailure> {
         self.owner_of(&caller, &request_id, &nft_id).await?;
         Ok(Json(Gaps {

@@ -20,6 +20,7 @@ use crate::core::memory::{
     ActiveContext, Grant, HistoryQuery, Holders, MemoryOp, MemoryProjection, PersonalityDrift,
     SealAccessPolicy, SealingPolicy, evaluate_access, validate_sealing,
 };
+use crate::core::ownership::holding;
 use crate::core::ports::{OwnershipResolver, SoulMemory};
 use crate::core::upstream::{CallContext, UpstreamError};
 use crate::http::error::RouteError;
@@ -250,12 +251,10 @@ impl<A: Adapters> MemoryApi<A> {
         let finn = &self.state.finn;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         // An unanswered lookup is Finn's outage (503), never "not the owner".
-        let ownership = finn
-            .resolve_ownership(&ctx.request_id, wallet)
-            .await?
-            .filter(|o| o.nft_id == nft_id);
+        let holdings = finn.holdings(&ctx.request_id, wallet).await?;
+        let ownership = holding(&holdings, nft_id);
         let holders = |policy: &Value| {
-            let holders = match &ownership {
+            let holders = match ownership {
                 Some(o) => Holders {
                     owner: Some(o.owner_wallet.as_str()),
                     delegates: &o.delegated_wallets,
@@ -311,7 +310,11 @@ impl<A: Adapters> MemoryApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
     ) -> Result<Json<MemoryView>, RouteError> {
         let ctx = context(&caller, &request_id);
         let auth = self.authorize(&ctx, &nft_id, MemoryOp::Read).await?;
@@ -343,7 +346,11 @@ impl<A: Adapters> MemoryApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
         body: Json<SealRequest>,
     ) -> Result<SealReply, RouteError> {
         let ctx = context(&caller, &request_id);
@@ -357,6 +364,7 @@ impl<A: Adapters> MemoryApi<A> {
             .finn
             .seal(&ctx, &nft_id, &body.conversation_id, &policy)
             .await?;
+        self.state.chat.forget_memory(&nft_id);
         let text = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_owned);
         Ok(SealReply::Created(Json(Sealed {
             sealed: true,
@@ -378,7 +386,11 @@ impl<A: Adapters> MemoryApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
         /// Page size, 1..100 (default 20)
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
@@ -424,7 +436,11 @@ impl<A: Adapters> MemoryApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
         #[oai(name = "conversationId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))]
         conversation_id: Path<String>,
     ) -> Result<Json<Deleted>, RouteError> {
@@ -434,6 +450,7 @@ impl<A: Adapters> MemoryApi<A> {
             .finn
             .delete_conversation(&ctx, &nft_id, &conversation_id)
             .await?;
+        self.state.chat.forget_memory(&nft_id);
         Ok(Json(Deleted {
             deleted: true,
             conversation_id: conversation_id.0,

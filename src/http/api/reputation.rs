@@ -490,7 +490,11 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn aggregate(
         &self,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
     ) -> Result<Json<AggregateDto>, ApiError> {
         match self.state.db.reputation().get(&nft_id).await? {
             Some(a) => Ok(Json((&a).into())),
@@ -506,7 +510,11 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn cohorts(
         &self,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
     ) -> Result<Json<CohortList>, ApiError> {
         let cohorts = self
             .state
@@ -528,7 +536,11 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn events(
         &self,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
         /// Page size, 1..200 (default 50)
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -576,7 +588,11 @@ impl<A: Adapters> ReputationApi<A> {
     async fn record(
         &self,
         auth: ServiceKey,
-        #[oai(name = "nftId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] nft_id: Path<String>,
+        #[oai(
+            name = "nftId",
+            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
+        )]
+        nft_id: Path<String>,
         body: Json<RecordEventRequest>,
     ) -> Result<RecordResponse, ApiError> {
         let credential = auth.0.token.as_str();

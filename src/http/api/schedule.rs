@@ -17,6 +17,7 @@ use crate::core::auth::Caller;
 use crate::core::clock::{iso_millis, now_iso};
 use crate::core::conviction::{Conviction, Tier, require_tier};
 use crate::core::families::Persistence;
+use crate::core::ownership::owns;
 use crate::core::ports::{CronRegistry, NonceStore, OwnershipResolver, ScheduleStore};
 use crate::core::schedule::{
     CALLBACK_MAX_SKEW_SECS, CALLBACK_PATH, CallbackError, CronRegistration, Execution,
@@ -242,22 +243,19 @@ impl<A: Adapters> ScheduleApi<A> {
         ScheduleApi { state }
     }
 
-    /// `Ok` when `wallet` holds `nft_id`, as the `OwnershipResolver` reports it; Finn's outage
-    /// is its own error (503), not a refusal.
+    /// `Ok` when `wallet` owns `nft_id` (one of its dNFTs, §16), as the `OwnershipResolver`
+    /// reports it; Finn's outage is its own error (503), not a refusal.
     async fn require_holder(
         &self,
         ctx: &CallContext,
         wallet: &str,
         nft_id: &str,
     ) -> Result<(), RouteError> {
-        match self
-            .state
-            .finn
-            .resolve_nft_id(&ctx.request_id, wallet)
-            .await?
-        {
-            Some(held) if held == nft_id => Ok(()),
-            _ => Err(RouteError::forbidden("Not authorized for this NFT")),
+        let holdings = self.state.finn.holdings(&ctx.request_id, wallet).await?;
+        if owns(&holdings, wallet, nft_id) {
+            Ok(())
+        } else {
+            Err(RouteError::forbidden("Not authorized for this NFT"))
         }
     }
 }
@@ -295,7 +293,7 @@ impl<A: Adapters> ScheduleApi<A> {
                 "Required: nftId, nlExpression, prompt",
             ));
         };
-        if !valid_id(&nft_id) {
+        if !crate::core::ownership::valid_nft_id(&nft_id) {
             return Err(RouteError::bad_request(
                 "invalid_request",
                 "Invalid nftId format",
@@ -377,8 +375,8 @@ impl<A: Adapters> ScheduleApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        /// The dNFT id
-        #[oai(validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))]
+        /// The dNFT id (plain, or canonical `collection:tokenId`)
+        #[oai(validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$"))]
         id: Path<String>,
     ) -> Result<Json<ScheduleList>, RouteError> {
         let ctx = context(&caller, &request_id);

@@ -77,7 +77,7 @@ impl<A: Adapters> ChatStream<A> {
             tier: conviction.tier.as_str().to_owned(),
             ..Enrichment::default()
         };
-        if let Ok(Some(nft_id)) = state.finn.resolve_nft_id(request_id, wallet).await {
+        if let Ok(Some(nft_id)) = state.finn.primary_nft(request_id, wallet).await {
             let ctx = CallContext {
                 request_id: request_id.to_owned(),
                 wallet: Some(wallet.to_owned()),
