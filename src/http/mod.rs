@@ -5,6 +5,7 @@ pub mod api;
 pub mod cache;
 pub mod conviction;
 pub mod error;
+pub mod ids;
 pub mod middleware;
 pub mod payload;
 pub mod server;

@@ -22,6 +22,7 @@ use crate::core::families::Persistence;
 use crate::core::ports::{AgentRuntime, TicketStore};
 use crate::core::upstream::CallContext;
 use crate::http::error::{RouteError, UpstreamFailure, route_errors};
+use crate::http::ids::PlainId;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
@@ -32,8 +33,8 @@ pub struct ChatRequest {
     #[oai(validator(min_length = 1, max_length = 10000))]
     pub prompt: String,
     /// Continue this session; omit to start a new one.
-    #[oai(rename = "sessionId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))]
-    pub session_id: Option<String>,
+    #[oai(rename = "sessionId")]
+    pub session_id: Option<PlainId>,
     /// `true`: answer at once and hand the prompt to the caller's stream of the session
     /// (`GET /ws/chat/{sessionId}`); `false`: answer with the whole reply. Default: `true` for
     /// a new session of a wallet, `false` otherwise. An API key cannot stream.
@@ -366,7 +367,7 @@ impl<A: Adapters> ChatApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))] id: Path<String>,
+        id: Path<PlainId>,
     ) -> Result<Json<Value>, UpstreamFailure> {
         self.state
             .finn

@@ -15,6 +15,7 @@ use crate::core::auth::Caller;
 use crate::core::ownership::owns;
 use crate::core::ports::OwnershipResolver;
 use crate::http::error::ErrorBody;
+use crate::http::ids::NftId;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
@@ -125,11 +126,7 @@ impl<A: Adapters> LearningApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
         /// How many of the latest insights, 1..100 (default 10)
         #[oai(
             name = "limit",
@@ -139,7 +136,7 @@ impl<A: Adapters> LearningApi<A> {
     ) -> Result<Json<Insights>, LearningFailure> {
         self.owner_of(&caller, &request_id, &nft_id).await?;
         Ok(Json(Insights {
-            nft_id: nft_id.0,
+            nft_id: nft_id.0.0,
             insights: Vec::new(),
             count: 0,
             pending_signals: 0,
@@ -157,15 +154,11 @@ impl<A: Adapters> LearningApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
     ) -> Result<Json<Gaps>, LearningFailure> {
         self.owner_of(&caller, &request_id, &nft_id).await?;
         Ok(Json(Gaps {
-            nft_id: nft_id.0,
+            nft_id: nft_id.0.0,
             gaps: Vec::new(),
             alerting: false,
             alert_count: 0,

@@ -24,6 +24,7 @@ use crate::core::ownership::holding;
 use crate::core::ports::{OwnershipResolver, SoulMemory};
 use crate::core::upstream::{CallContext, UpstreamError};
 use crate::http::error::RouteError;
+use crate::http::ids::{NftId, PlainId};
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
@@ -310,11 +311,7 @@ impl<A: Adapters> MemoryApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
     ) -> Result<Json<MemoryView>, RouteError> {
         let ctx = context(&caller, &request_id);
         let auth = self.authorize(&ctx, &nft_id, MemoryOp::Read).await?;
@@ -346,11 +343,7 @@ impl<A: Adapters> MemoryApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
         body: Json<SealRequest>,
     ) -> Result<SealReply, RouteError> {
         let ctx = context(&caller, &request_id);
@@ -386,11 +379,7 @@ impl<A: Adapters> MemoryApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
         /// Page size, 1..100 (default 20)
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
@@ -436,13 +425,8 @@ impl<A: Adapters> MemoryApi<A> {
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
-        #[oai(name = "conversationId", validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))]
-        conversation_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
+        #[oai(name = "conversationId")] conversation_id: Path<PlainId>,
     ) -> Result<Json<Deleted>, RouteError> {
         let ctx = context(&caller, &request_id);
         self.authorize(&ctx, &nft_id, MemoryOp::Delete).await?;
@@ -453,7 +437,7 @@ impl<A: Adapters> MemoryApi<A> {
         self.state.chat.forget_memory(&nft_id);
         Ok(Json(Deleted {
             deleted: true,
-            conversation_id: conversation_id.0,
+            conversation_id: conversation_id.0.0,
         }))
     }
 }

@@ -23,6 +23,7 @@ use crate::core::reputation::{
     ReputationState, StoredEvent, TaskTypeCohort, TransitionRecord,
 };
 use crate::http::error::ApiError;
+use crate::http::ids::{Cursor, NftId};
 use crate::http::state::{Adapters, Shared};
 
 const DEFAULT_PAGE: u32 = 50;
@@ -490,11 +491,7 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn aggregate(
         &self,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
     ) -> Result<Json<AggregateDto>, ApiError> {
         match self.state.db.reputation().get(&nft_id).await? {
             Some(a) => Ok(Json((&a).into())),
@@ -510,11 +507,7 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn cohorts(
         &self,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
     ) -> Result<Json<CohortList>, ApiError> {
         let cohorts = self
             .state
@@ -523,7 +516,7 @@ impl<A: Adapters> ReputationApi<A> {
             .list_task_cohorts(&nft_id)
             .await?;
         Ok(Json(CohortList {
-            nft_id: nft_id.0,
+            nft_id: nft_id.0.0,
             cohorts: cohorts.iter().map(Into::into).collect(),
         }))
     }
@@ -536,17 +529,12 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn events(
         &self,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
         /// Page size, 1..200 (default 50)
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page
-        #[oai(validator(pattern = "^[0-9]{1,19}$"))]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Cursor>>,
     ) -> Result<Json<EventHistory>, ApiError> {
         let limit = limit.0.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE) as usize;
         let after = match cursor.0.as_deref() {
@@ -569,7 +557,7 @@ impl<A: Adapters> ReputationApi<A> {
             None
         };
         Ok(Json(EventHistory {
-            nft_id: nft_id.0,
+            nft_id: nft_id.0.0,
             events: page.iter().map(history_entry).collect(),
             next_cursor,
         }))
@@ -588,11 +576,7 @@ impl<A: Adapters> ReputationApi<A> {
     async fn record(
         &self,
         auth: ServiceKey,
-        #[oai(
-            name = "nftId",
-            validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$")
-        )]
-        nft_id: Path<String>,
+        #[oai(name = "nftId")] nft_id: Path<NftId>,
         body: Json<RecordEventRequest>,
     ) -> Result<RecordResponse, ApiError> {
         let credential = auth.0.token.as_str();
@@ -606,7 +590,7 @@ impl<A: Adapters> ReputationApi<A> {
                 return Err(ApiError::forbidden("Not authorized"));
             }
             let shown: String = credential.chars().take(12).collect();
-            tracing::info!(event = "api_key_write", key = %format_args!("{shown}..."), nft_id = %nft_id.0);
+            tracing::info!(event = "api_key_write", key = %format_args!("{shown}..."), nft_id = %nft_id.0.0);
         }
         let RecordEventRequest { model_id, event } = body.0;
         let event: ReputationEvent = event.into();
@@ -614,7 +598,7 @@ impl<A: Adapters> ReputationApi<A> {
 
         let cohort_key = model_id.as_deref().zip(event_task_type(&event.kind));
         let now = now_iso();
-        let nft = nft_id.0.as_str();
+        let nft: &str = &nft_id;
         let outcome = self
             .state
             .db

@@ -26,16 +26,9 @@ use crate::core::schedule::{
 };
 use crate::core::upstream::CallContext;
 use crate::http::error::RouteError;
+use crate::http::ids::{NftId, PlainId};
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
-
-/// Whether `text` is a valid path parameter: `^[A-Za-z0-9_-]{1,128}$`.
-fn valid_id(text: &str) -> bool {
-    (1..=128).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
@@ -376,8 +369,7 @@ impl<A: Adapters> ScheduleApi<A> {
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
         /// The dNFT id (plain, or canonical `collection:tokenId`)
-        #[oai(validator(pattern = "^[A-Za-z0-9_-]{1,128}(:[A-Za-z0-9_-]{1,128})?$"))]
-        id: Path<String>,
+        id: Path<NftId>,
     ) -> Result<Json<ScheduleList>, RouteError> {
         let ctx = context(&caller, &request_id);
         self.require_holder(&ctx, wallet_of(&ctx)?, &id).await?;
@@ -391,7 +383,7 @@ impl<A: Adapters> ScheduleApi<A> {
             .map(Into::into)
             .collect();
         Ok(Json(ScheduleList {
-            nft_id: id.0,
+            nft_id: id.0.0,
             count: schedules.len() as u32,
             schedules,
         }))
@@ -409,8 +401,7 @@ impl<A: Adapters> ScheduleApi<A> {
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
         /// The schedule id
-        #[oai(validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))]
-        id: Path<String>,
+        id: Path<PlainId>,
     ) -> Result<Json<Cancelled>, RouteError> {
         let ctx = context(&caller, &request_id);
         let wallet = wallet_of(&ctx)?;
@@ -431,7 +422,7 @@ impl<A: Adapters> ScheduleApi<A> {
         }
         Ok(Json(Cancelled {
             status: "cancelled".to_owned(),
-            schedule_id: id.0,
+            schedule_id: id.0.0,
         }))
     }
 
@@ -447,8 +438,7 @@ impl<A: Adapters> ScheduleApi<A> {
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
         /// The schedule id
-        #[oai(validator(pattern = "^[A-Za-z0-9_-]{1,128}$"))]
-        id: Path<String>,
+        id: Path<PlainId>,
     ) -> Result<Json<ExecutionList>, RouteError> {
         let ctx = context(&caller, &request_id);
         let wallet = wallet_of(&ctx)?;
@@ -465,7 +455,7 @@ impl<A: Adapters> ScheduleApi<A> {
             .map(Into::into)
             .collect();
         Ok(Json(ExecutionList {
-            schedule_id: id.0,
+            schedule_id: id.0.0,
             count: executions.len() as u32,
             executions,
         }))
@@ -540,7 +530,7 @@ impl<A: Adapters> ScheduleApi<A> {
         }
         let fired_at = iso_millis(now);
         let message_id = body.0.message_id;
-        let recorded = if valid_id(&schedule_id) {
+        let recorded = if crate::http::ids::plain_id(&schedule_id) {
             self.state
                 .db
                 .schedules()
@@ -556,16 +546,5 @@ impl<A: Adapters> ScheduleApi<A> {
             message_id,
         });
         Ok(Json(execution.into()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn valid_id_matches_the_documented_pattern() {
-        assert!(super::valid_id("sched-abc_1"));
-        assert!(!super::valid_id(""));
-        assert!(!super::valid_id("a b"));
-        assert!(!super::valid_id(&"a".repeat(129)));
     }
 }
