@@ -19,7 +19,7 @@ use crate::core::upstream::UpstreamError;
 /// Buffers of one stream: small when idle, bounded when busy.
 pub fn stream_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(4096)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(2 * MAX_FRAME_BYTES)
         .max_message_size(Some(MAX_FRAME_BYTES))

@@ -24,13 +24,14 @@ use crate::core::ports::{AgentStreams, OwnershipResolver, SoulMemory, TicketStor
 use crate::core::upstream::CallContext;
 use crate::http::conviction::conviction_of;
 use crate::http::error::{ErrorBody, json_error};
+use crate::http::ids::plain_id;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
 /// Buffers of the client's socket: small when idle, bounded when busy.
 fn socket_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(4096)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(2 * MAX_FRAME_BYTES)
         .max_message_size(Some(MAX_FRAME_BYTES))
@@ -48,13 +49,6 @@ struct StreamQuery {
 
 fn refuse(status: StatusCode, error: &str, message: &str) -> Response {
     json_error(status, &ErrorBody::new(error, message))
-}
-
-fn valid_session_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The upgrade endpoint over the server's adapters.
@@ -100,7 +94,7 @@ impl<A: Adapters> Endpoint for ChatStream<A> {
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let session_id = req.raw_path_param("id").unwrap_or_default().to_owned();
-        if !valid_session_id(&session_id) {
+        if !plain_id(&session_id) {
             return Ok(refuse(
                 StatusCode::UNAUTHORIZED,
                 "invalid_session_id",

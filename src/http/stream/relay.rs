@@ -68,6 +68,15 @@ async fn until_closing(closing: &mut watch::Receiver<bool>) {
     let _ = closing.wait_for(|c| *c).await;
 }
 
+/// What woke a stream up.
+enum Event {
+    Closing,
+    Client(Option<std::io::Result<Message>>),
+    Finn(Option<String>),
+    Retry,
+    Tick,
+}
+
 /// A prompt sent to Finn and not yet answered, kept to be sent again.
 struct Pending {
     frame: String,
@@ -102,14 +111,16 @@ pub async fn relay<S: AgentStream>(
         pending: None,
     };
     if let Some(prompt) = first {
-        relay.forward(prompt, true).await;
+        Box::pin(relay.forward(prompt, true)).await;
     }
     let ended = relay.run(closing).await;
-    relay.finn.close().await;
+    Box::pin(relay.finn.close()).await;
     ended
 }
 
 impl<S: AgentStream> Relay<S> {
+    /// Waits for the next event with only the waiting futures alive, then handles it in a
+    /// boxed future: an idle stream's task holds the first, not the largest of the second.
     async fn run(&mut self, mut closing: watch::Receiver<bool>) -> Ended {
         let mut keepalive = tokio::time::interval(self.timers.keepalive);
         keepalive.tick().await;
@@ -121,50 +132,52 @@ impl<S: AgentStream> Relay<S> {
                     None => std::future::pending().await,
                 }
             };
-            tokio::select! {
+            let event = tokio::select! {
                 biased;
-                () = until_closing(&mut closing) => {
-                    self.close(CloseCode::Away, "server shutting down").await;
-                    return Ended::Shutdown;
+                () = until_closing(&mut closing) => Event::Closing,
+                message = self.client.next() => Event::Client(message),
+                frame = self.finn.recv() => Event::Finn(frame),
+                () = retry => Event::Retry,
+                _ = keepalive.tick() => Event::Tick,
+            };
+            if let Some(ended) = Box::pin(self.handle(event)).await {
+                return ended;
+            }
+        }
+    }
+
+    async fn handle(&mut self, event: Event) -> Option<Ended> {
+        match event {
+            Event::Closing => {
+                self.close(CloseCode::Away, "server shutting down").await;
+                Some(Ended::Shutdown)
+            }
+            Event::Client(Some(Ok(message))) => self.on_client(message).await,
+            Event::Client(Some(Err(e))) => Some(self.client_failed(&e).await),
+            Event::Client(None) => Some(Ended::ClientClosed),
+            Event::Finn(frame) => {
+                self.last_frame = Instant::now();
+                match frame {
+                    Some(frame) => self.on_finn(frame).await,
+                    None => Some(self.finn_gone().await),
                 }
-                message = self.client.next() => {
-                    let ended = match message {
-                        Some(Ok(message)) => self.on_client(message).await,
-                        Some(Err(e)) => Some(self.client_failed(&e).await),
-                        None => Some(Ended::ClientClosed),
-                    };
-                    if let Some(ended) = ended {
-                        return ended;
-                    }
+            }
+            Event::Retry => {
+                let pending = self.pending.as_mut()?;
+                pending.at = None;
+                let frame = pending.frame.clone();
+                if self.finn.send(frame).await {
+                    None
+                } else {
+                    Some(self.finn_gone().await)
                 }
-                frame = self.finn.recv() => {
-                    self.last_frame = Instant::now();
-                    let ended = match frame {
-                        Some(frame) => self.on_finn(frame).await,
-                        None => Some(self.finn_gone().await),
-                    };
-                    if let Some(ended) = ended {
-                        return ended;
-                    }
+            }
+            Event::Tick => {
+                if self.last_frame.elapsed() >= self.timers.idle {
+                    self.close(CloseCode::Normal, "idle").await;
+                    return Some(Ended::Idle);
                 }
-                () = retry => {
-                    if let Some(pending) = self.pending.as_mut() {
-                        pending.at = None;
-                        let frame = pending.frame.clone();
-                        if !self.finn.send(frame).await {
-                            return self.finn_gone().await;
-                        }
-                    }
-                }
-                _ = keepalive.tick() => {
-                    if self.last_frame.elapsed() >= self.timers.idle {
-                        self.close(CloseCode::Normal, "idle").await;
-                        return Ended::Idle;
-                    }
-                    if let Err(ended) = self.send(Message::Ping(Vec::new())).await {
-                        return ended;
-                    }
-                }
+                self.send(Message::Ping(Vec::new())).await.err()
             }
         }
     }
