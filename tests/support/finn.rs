@@ -458,15 +458,17 @@ async fn serve_stream(
                     continue;
                 }
                 state.ws_prompts.lock().unwrap().push(text.clone());
+                // A turn's frames go out together (feed, then one flush), as a runtime with
+                // TCP_NODELAY would send them; the stand-in's listener cannot set it.
                 if text.contains("tool") {
                     let _ = ws
-                        .send(send(
+                        .feed(send(
                             "tool_start",
                             json!({"toolName": "search", "args": {"q": text}}),
                         ))
                         .await;
                     let _ = ws
-                        .send(send(
+                        .feed(send(
                             "tool_end",
                             json!({"toolName": "search", "result": "1 hit",
                             "isError": false}),
@@ -474,25 +476,26 @@ async fn serve_stream(
                         .await;
                 }
                 // One whole-message delta per assistant message (§14), or many for "flood".
-                let deltas = if text.starts_with("flood") { 4000 } else { 1 };
-                for _ in 0..deltas {
-                    let delta = if deltas == 1 {
-                        format!("echo: {text}")
-                    } else {
-                        "x".repeat(16_384)
-                    };
-                    if ws
-                        .send(send("text_delta", json!({"delta": delta})))
-                        .await
-                        .is_err()
-                    {
-                        break;
+                if text.starts_with("flood") {
+                    for _ in 0..4000 {
+                        let delta = json!({"delta": "x".repeat(16_384)});
+                        if ws.send(send("text_delta", delta)).await.is_err() {
+                            break;
+                        }
                     }
+                } else {
+                    let _ = ws
+                        .feed(send(
+                            "text_delta",
+                            json!({"delta": format!("echo: {text}")}),
+                        ))
+                        .await;
                 }
                 if behaviour.drop_mid_turn {
+                    let _ = ws.flush().await;
                     break;
                 }
-                let _ = ws.send(send("turn_end", json!({}))).await;
+                let _ = ws.feed(send("turn_end", json!({}))).await;
                 let _ = ws.send(send("agent_end", json!({}))).await;
             }
             _ => {}
@@ -666,6 +669,14 @@ async fn cron_cancel(
     Json(json!({ "cancelled": true })).into_response()
 }
 
+/// `GET /_stats`: calls per endpoint so far (the bench's count of Finn calls per request).
+#[handler]
+async fn stats(state: Data<&Arc<StandinState>>) -> Response {
+    let calls = state.calls.lock().unwrap().clone();
+    let total: u64 = calls.values().sum();
+    Json(json!({"total": total, "calls": calls})).into_response()
+}
+
 /// Finn's token check (§14): `/api/*` needs the configured bearer token, when one is set.
 async fn check_token<E: poem::Endpoint>(ep: Arc<E>, req: poem::Request) -> poem::Result<Response> {
     let state = req.data::<Arc<StandinState>>().cloned();
@@ -731,6 +742,7 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         .at("/api/cron/register", poem::post(cron_register))
         .at("/api/cron/:id", poem::delete(cron_cancel))
         .at("/ws/:id", get(stream))
+        .at("/_stats", get(stats))
         .around(check_token)
         .data(state.clone());
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
