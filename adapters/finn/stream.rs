@@ -12,14 +12,15 @@ use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::client::FinnClient;
-use crate::core::chat::frames::MAX_FRAME_BYTES;
+use crate::core::chat::frames::{MAX_FRAME_BYTES, READ_BUFFER_BYTES};
 use crate::core::ports::{AgentStream, AgentStreams};
 use crate::core::upstream::UpstreamError;
 
-/// Buffers of one stream: small when idle, bounded when busy.
+/// Buffers of Finn's side of a stream: small when idle, bounded when busy (the same as the
+/// client's side, `http::stream`).
 pub fn stream_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(1024)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0)
         .max_write_buffer_size(2 * MAX_FRAME_BYTES)
         .max_message_size(Some(MAX_FRAME_BYTES))

@@ -75,6 +75,26 @@ pub struct WsBehaviour {
 }
 
 impl StandinState {
+    /// Records a call to `endpoint` and applies its mode: `Some` is the injected answer.
+    async fn enter(
+        &self,
+        endpoint: &'static str,
+        headers: &poem::http::HeaderMap,
+        body: &[u8],
+    ) -> Option<Response> {
+        self.record(endpoint, headers, body);
+        apply(self.mode(endpoint)).await
+    }
+
+    /// The dNFTs `wallet` holds, primary first.
+    fn owned(&self, wallet: &str) -> Vec<Owned> {
+        let owners = self.owners.lock().unwrap();
+        owners
+            .get(&wallet.to_lowercase())
+            .cloned()
+            .unwrap_or_default()
+    }
+
     fn record(&self, endpoint: &'static str, headers: &poem::http::HeaderMap, body: &[u8]) {
         self.received.lock().unwrap().insert(
             endpoint,
@@ -254,16 +274,10 @@ async fn wallet_nft(
     req: &poem::Request,
     Path(wallet): Path<String>,
 ) -> Response {
-    state.record("nft", req.headers(), b"");
-    if let Some(r) = apply(state.mode("nft")).await {
+    if let Some(r) = state.enter("nft", req.headers(), b"").await {
         return r;
     }
-    let first = state
-        .owners
-        .lock()
-        .unwrap()
-        .get(&wallet.to_lowercase())
-        .and_then(|all| all.first().cloned());
+    let first = state.owned(&wallet).into_iter().next();
     if state
         .deprecated_nft_shape
         .load(std::sync::atomic::Ordering::SeqCst)
@@ -292,17 +306,10 @@ async fn wallet_nfts(
     req: &poem::Request,
     Path(wallet): Path<String>,
 ) -> Response {
-    state.record("nfts", req.headers(), b"");
-    if let Some(r) = apply(state.mode("nfts")).await {
+    if let Some(r) = state.enter("nfts", req.headers(), b"").await {
         return r;
     }
-    let all = state
-        .owners
-        .lock()
-        .unwrap()
-        .get(&wallet.to_lowercase())
-        .cloned()
-        .unwrap_or_default();
+    let all = state.owned(&wallet);
     let nfts: Vec<_> = all
         .iter()
         .map(|o| {
@@ -321,16 +328,10 @@ async fn wallet_ownership(
     req: &poem::Request,
     Path(wallet): Path<String>,
 ) -> Response {
-    state.record("ownership", req.headers(), b"");
-    if let Some(r) = apply(state.mode("ownership")).await {
+    if let Some(r) = state.enter("ownership", req.headers(), b"").await {
         return r;
     }
-    let first = state
-        .owners
-        .lock()
-        .unwrap()
-        .get(&wallet.to_lowercase())
-        .and_then(|all| all.first().cloned());
+    let first = state.owned(&wallet).into_iter().next();
     match first {
         Some(owned) => Json(json!({
             "nftId": owned.nft_id,
@@ -348,12 +349,14 @@ async fn session_create(
     req: &poem::Request,
     body: poem::web::Json<serde_json::Value>,
 ) -> Response {
-    state.record(
-        "sessions.create",
-        req.headers(),
-        body.0.to_string().as_bytes(),
-    );
-    if let Some(r) = apply(state.mode("sessions.create")).await {
+    if let Some(r) = state
+        .enter(
+            "sessions.create",
+            req.headers(),
+            body.0.to_string().as_bytes(),
+        )
+        .await
+    {
         return r;
     }
     // Finn reads `token_id` only and ignores a prompt; it answers 201 (§14).
@@ -511,12 +514,14 @@ async fn session_message(
     Path(id): Path<String>,
     body: poem::web::Json<serde_json::Value>,
 ) -> Response {
-    state.record(
-        "sessions.message",
-        req.headers(),
-        body.0.to_string().as_bytes(),
-    );
-    if let Some(r) = apply(state.mode("sessions.message")).await {
+    if let Some(r) = state
+        .enter(
+            "sessions.message",
+            req.headers(),
+            body.0.to_string().as_bytes(),
+        )
+        .await
+    {
         return r;
     }
     // Finn reads `text` only (§14): a message without it is 400 INVALID_REQUEST.
@@ -539,8 +544,7 @@ async fn session_message(
 
 #[handler]
 async fn session_list(state: Data<&Arc<StandinState>>, req: &poem::Request) -> Response {
-    state.record("sessions.list", req.headers(), b"");
-    if let Some(r) = apply(state.mode("sessions.list")).await {
+    if let Some(r) = state.enter("sessions.list", req.headers(), b"").await {
         return r;
     }
     Json(json!({ "sessions": [{"sessionId": "sess-1", "title": "first"}] })).into_response()
@@ -552,8 +556,7 @@ async fn session_get(
     req: &poem::Request,
     Path(id): Path<String>,
 ) -> Response {
-    state.record("sessions.get", req.headers(), b"");
-    if let Some(r) = apply(state.mode("sessions.get")).await {
+    if let Some(r) = state.enter("sessions.get", req.headers(), b"").await {
         return r;
     }
     Json(json!({ "sessionId": id, "messages": [] })).into_response()
@@ -565,8 +568,7 @@ async fn staking(
     req: &poem::Request,
     Path(wallet): Path<String>,
 ) -> Response {
-    state.record("staking", req.headers(), b"");
-    if let Some(r) = apply(state.mode("staking")).await {
+    if let Some(r) = state.enter("staking", req.headers(), b"").await {
         return r;
     }
     match state.stakes.lock().unwrap().get(&wallet.to_lowercase()) {
@@ -581,8 +583,7 @@ async fn projection(
     req: &poem::Request,
     Path(nft_id): Path<String>,
 ) -> Response {
-    state.record("memory.projection", req.headers(), b"");
-    if let Some(r) = apply(state.mode("memory.projection")).await {
+    if let Some(r) = state.enter("memory.projection", req.headers(), b"").await {
         return r;
     }
     match state.projections.lock().unwrap().get(&nft_id) {
@@ -597,8 +598,10 @@ async fn seal(
     req: &poem::Request,
     body: poem::web::Json<serde_json::Value>,
 ) -> Response {
-    state.record("memory.seal", req.headers(), body.0.to_string().as_bytes());
-    if let Some(r) = apply(state.mode("memory.seal")).await {
+    if let Some(r) = state
+        .enter("memory.seal", req.headers(), body.0.to_string().as_bytes())
+        .await
+    {
         return r;
     }
     let n = state.calls.lock().unwrap()["memory.seal"];
@@ -614,8 +617,10 @@ async fn seal(
 #[handler]
 async fn history(state: Data<&Arc<StandinState>>, req: &poem::Request) -> Response {
     let query = req.uri().query().unwrap_or_default().to_owned();
-    state.record("memory.history", req.headers(), query.as_bytes());
-    if let Some(r) = apply(state.mode("memory.history")).await {
+    if let Some(r) = state
+        .enter("memory.history", req.headers(), query.as_bytes())
+        .await
+    {
         return r;
     }
     Json(json!([
@@ -631,8 +636,10 @@ async fn delete_conversation(
     req: &poem::Request,
     Path((_nft, conversation)): Path<(String, String)>,
 ) -> Response {
-    state.record("memory.delete", req.headers(), conversation.as_bytes());
-    if let Some(r) = apply(state.mode("memory.delete")).await {
+    if let Some(r) = state
+        .enter("memory.delete", req.headers(), conversation.as_bytes())
+        .await
+    {
         return r;
     }
     Json(json!({ "deleted": true })).into_response()
@@ -644,12 +651,14 @@ async fn cron_register(
     req: &poem::Request,
     body: poem::web::Json<serde_json::Value>,
 ) -> Response {
-    state.record(
-        "cron.register",
-        req.headers(),
-        body.0.to_string().as_bytes(),
-    );
-    if let Some(r) = apply(state.mode("cron.register")).await {
+    if let Some(r) = state
+        .enter(
+            "cron.register",
+            req.headers(),
+            body.0.to_string().as_bytes(),
+        )
+        .await
+    {
         return r;
     }
     let n = state.calls.lock().unwrap()["cron.register"];
@@ -662,8 +671,10 @@ async fn cron_cancel(
     req: &poem::Request,
     Path(id): Path<String>,
 ) -> Response {
-    state.record("cron.cancel", req.headers(), id.as_bytes());
-    if let Some(r) = apply(state.mode("cron.cancel")).await {
+    if let Some(r) = state
+        .enter("cron.cancel", req.headers(), id.as_bytes())
+        .await
+    {
         return r;
     }
     Json(json!({ "cancelled": true })).into_response()

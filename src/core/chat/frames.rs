@@ -11,6 +11,9 @@ use super::pricing::cost_micro_usd;
 pub const MAX_TEXT_CHARS: usize = 10_000;
 /// Largest frame either way, in bytes (Finn's own limit).
 pub const MAX_FRAME_BYTES: usize = 1 << 20;
+/// Read buffer of each socket of a stream, in bytes: small, because most streams are idle
+/// (a larger frame grows it).
+pub const READ_BUFFER_BYTES: usize = 1024;
 
 /// A client frame that passed validation.
 #[derive(Clone, Debug, PartialEq, Eq)]

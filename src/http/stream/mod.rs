@@ -17,7 +17,9 @@ use poem::http::{StatusCode, header};
 use poem::web::websocket::{WebSocket, WebSocketConfig};
 use poem::{Endpoint, FromRequest, IntoResponse, Request, Response};
 
-use crate::core::chat::frames::{Enrichment, MAX_FRAME_BYTES, Translator, prompt_frame};
+use crate::core::chat::frames::{
+    Enrichment, MAX_FRAME_BYTES, READ_BUFFER_BYTES, Translator, prompt_frame,
+};
 use crate::core::chat::{ticket_digest, ticket_hint};
 use crate::core::families::Persistence;
 use crate::core::ports::{AgentStreams, OwnershipResolver, SoulMemory, TicketStore};
@@ -28,10 +30,11 @@ use crate::http::ids::plain_id;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
-/// Buffers of the client's socket: small when idle, bounded when busy.
+/// Buffers of the client's socket: small when idle, bounded when busy (the same as Finn's
+/// side, `adapters::finn::stream_config`).
 fn socket_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(1024)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0)
         .max_write_buffer_size(2 * MAX_FRAME_BYTES)
         .max_message_size(Some(MAX_FRAME_BYTES))
