@@ -82,6 +82,11 @@ pub async fn serve<A: Adapters>(
     served
 }
 
+/// Now, in Unix seconds (the stores' clock).
+pub(crate) fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// Binds a TCP listener (port 0 picks a free port; `local_addr` tells which).
 pub async fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await

@@ -25,6 +25,7 @@ use crate::http::error::{RouteError, UpstreamFailure, route_errors};
 use crate::http::ids::PlainId;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
+use crate::http::unix_now;
 
 /// `POST /api/chat` body.
 #[derive(Object, Debug)]
@@ -154,10 +155,6 @@ impl<A: Adapters> ChatApi<A> {
             drop(held);
         });
     }
-}
-
-fn unix_now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 pub(crate) fn context(caller: &Caller, request_id: &RequestId) -> CallContext {

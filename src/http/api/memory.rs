@@ -250,7 +250,7 @@ impl<A: Adapters> MemoryApi<A> {
             return Err(RouteError::unauthorized("Wallet required"));
         };
         let finn = &self.state.finn;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = crate::http::unix_now();
         // An unanswered lookup is Finn's outage (503), never "not the owner".
         let holdings = finn.holdings(&ctx.request_id, wallet).await?;
         let ownership = holding(&holdings, nft_id);

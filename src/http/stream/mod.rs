@@ -29,6 +29,7 @@ use crate::http::error::{ErrorBody, json_error};
 use crate::http::ids::plain_id;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
+use crate::http::unix_now;
 
 /// Buffers of the client's socket: small when idle, bounded when busy (the same as Finn's
 /// side, `adapters::finn::stream_config`).
@@ -39,10 +40,6 @@ fn socket_config() -> WebSocketConfig {
         .max_write_buffer_size(2 * MAX_FRAME_BYTES)
         .max_message_size(Some(MAX_FRAME_BYTES))
         .max_frame_size(Some(MAX_FRAME_BYTES))
-}
-
-fn unix_now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 #[derive(serde::Deserialize)]
@@ -182,32 +179,32 @@ impl<A: Adapters> Endpoint for ChatStream<A> {
                 "The agent runtime cannot be reached",
             ));
         };
-        let first = match state
-            .chat
-            .claim_for_stream(&session_id, &wallet, unix_now())
-            .await
-        {
-            Ok(parked) => parked.map(|p| prompt_frame(&p.prompt)),
-            Err(e) => {
-                tracing::error!(event = "handoff_store_failed", request_id, detail = %e);
-                None
-            }
-        };
         let translator = Translator::new(self.enrichment(&request_id, &wallet).await);
         let closing = state.streams.closing();
-        let timers = self.timers;
+        let (timers, chat) = (self.timers, state.chat.clone());
         tracing::info!(
             event = "stream_opened",
             request_id,
             session_id,
             wallet,
-            ticket = ticket_hint(&ticket),
-            handed_off = first.is_some()
+            ticket = ticket_hint(&ticket)
         );
         Ok(socket
             .config(socket_config())
             .on_upgrade(move |client| async move {
                 let started = Instant::now();
+                // The handed-off prompt is taken only once the socket is live.
+                let first = match chat
+                    .claim_for_stream(&session_id, &wallet, unix_now())
+                    .await
+                {
+                    Ok(parked) => parked.map(|p| prompt_frame(&p.prompt)),
+                    Err(e) => {
+                        tracing::error!(event = "handoff_store_failed", request_id, detail = %e);
+                        None
+                    }
+                };
+                let handed_off = first.is_some();
                 let ended = relay::relay(client, finn, translator, first, closing, timers).await;
                 drop(slot);
                 tracing::info!(
@@ -215,6 +212,7 @@ impl<A: Adapters> Endpoint for ChatStream<A> {
                     request_id,
                     session_id,
                     reason = ended.as_str(),
+                    handed_off,
                     duration_ms = started.elapsed().as_millis() as u64
                 );
             })
