@@ -2,7 +2,7 @@
 //!
 //! jwt-simple's defaults are loose (15 min clock tolerance, no issuer check); every verifier
 //! here uses [`verification_options`] instead, and [`to_claims`] insists on `sub`, `iss`,
-//! `iat` and `exp`.
+//! `iat` and `exp`, and on `aud` being Dixie's when present (tokens are issued with it).
 
 mod es256;
 mod hs256;
@@ -18,7 +18,7 @@ use jwt_simple::JWTError;
 use jwt_simple::prelude::{Duration, ES256PublicKey, HS256Key, JWTClaims, VerificationOptions};
 use serde::{Deserialize, Serialize};
 
-use crate::core::auth::{Claims, ISSUER, TokenError, TokenRequest};
+use crate::core::auth::{AUDIENCE, Claims, ISSUER, TokenError, TokenRequest};
 
 /// Clock leeway allowed on `exp`/`nbf`/`iat`.
 pub const LEEWAY_SECS: u64 = 60;
@@ -70,9 +70,15 @@ pub(crate) fn new_claims(request: &TokenRequest) -> JWTClaims<RoleClaim> {
     )
     .with_subject(&request.wallet)
     .with_issuer(ISSUER)
+    .with_audience(AUDIENCE)
 }
 
 pub(crate) fn to_claims(claims: JWTClaims<RoleClaim>) -> Result<Claims, TokenError> {
+    if let Some(audiences) = &claims.audiences
+        && !audiences.contains(&HashSet::from([AUDIENCE.to_owned()]))
+    {
+        return Err(TokenError::InvalidClaims("audience"));
+    }
     let sub = claims
         .subject
         .ok_or(TokenError::InvalidClaims("sub missing"))?;

@@ -62,10 +62,24 @@ pub(super) fn keys<F: Fn(&str) -> Option<String>>(
         }
         other => other.map(Secret),
     };
-    let hs256_fallback_secret = match env.get("DIXIE_HS256_FALLBACK_SECRET") {
+    // Upstream main's name for the same secret (§16) is an alias.
+    let (fallback_var, fallback) = match (
+        env.get("DIXIE_HS256_FALLBACK_SECRET"),
+        env.get("DIXIE_JWT_LEGACY_HS256_SECRET"),
+    ) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(bad(
+                "DIXIE_JWT_LEGACY_HS256_SECRET",
+                "names the same secret as DIXIE_HS256_FALLBACK_SECRET with another value: set one",
+            ));
+        }
+        (Some(a), _) => ("DIXIE_HS256_FALLBACK_SECRET", Some(a)),
+        (None, b) => ("DIXIE_JWT_LEGACY_HS256_SECRET", b),
+    };
+    let hs256_fallback_secret = match fallback {
         Some(text) if text.len() < MIN_HS256_SECRET_BYTES => {
             return Err(bad(
-                "DIXIE_HS256_FALLBACK_SECRET",
+                fallback_var,
                 format!(
                     "must be at least {MIN_HS256_SECRET_BYTES} bytes (got {})",
                     text.len()

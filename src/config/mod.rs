@@ -198,7 +198,11 @@ impl Config {
                 .parse()
                 .map_err(|_| bad("DIXIE_HOST", format!("must be an IP address (got {raw:?})")))?,
         };
-        let port = env.int("DIXIE_PORT", 3001u16, 0, u16::MAX)?;
+        // `PORT` (set by platforms) overrides `DIXIE_PORT`, as upstream main does (§16).
+        let port = match env.get("PORT") {
+            Some(_) => env.int("PORT", 3001u16, 0, u16::MAX)?,
+            None => env.int("DIXIE_PORT", 3001u16, 0, u16::MAX)?,
+        };
 
         let log_level = match env.get("LOG_LEVEL").as_deref() {
             None | Some("info") => LogLevel::Info,

@@ -244,3 +244,45 @@ fn finn_auth_token_is_a_secret_of_printable_ascii() {
     assert!(!err.to_string().contains("has space"));
     assert_eq!(parse(&[]).unwrap().finn_auth_token, None);
 }
+
+#[test]
+fn port_overrides_dixie_port_as_platforms_set_it() {
+    let cfg = parse(&[("DIXIE_PORT", "3001"), ("PORT", "8080")]).unwrap();
+    assert_eq!(cfg.port, 8080);
+    assert_eq!(parse(&[("DIXIE_PORT", "3002")]).unwrap().port, 3002);
+    assert_eq!(parse(&[("PORT", "x")]).unwrap_err().var, "PORT");
+}
+
+#[test]
+fn the_legacy_hs256_secret_has_upstreams_name_as_an_alias() {
+    const S: &str = "legacy-hs256-secret-of-32-bytes!!";
+    for var in [
+        "DIXIE_HS256_FALLBACK_SECRET",
+        "DIXIE_JWT_LEGACY_HS256_SECRET",
+    ] {
+        let cfg = parse(&[(var, S)]).unwrap();
+        assert_eq!(
+            cfg.hs256_fallback_secret.as_ref().map(Secret::expose),
+            Some(S),
+            "{var}"
+        );
+    }
+    let both = [
+        ("DIXIE_HS256_FALLBACK_SECRET", S),
+        ("DIXIE_JWT_LEGACY_HS256_SECRET", S),
+    ];
+    assert!(parse(&both).is_ok(), "the same value twice is fine");
+    let other = "another-legacy-secret-of-32-bytes!";
+    let err = parse(&[
+        ("DIXIE_HS256_FALLBACK_SECRET", S),
+        ("DIXIE_JWT_LEGACY_HS256_SECRET", other),
+    ])
+    .unwrap_err();
+    assert_eq!(err.var, "DIXIE_JWT_LEGACY_HS256_SECRET");
+    assert!(!err.to_string().contains(S), "never the value");
+    let short = parse(&[("DIXIE_JWT_LEGACY_HS256_SECRET", "short")]).unwrap_err();
+    assert_eq!(
+        short.var, "DIXIE_JWT_LEGACY_HS256_SECRET",
+        "the error names the variable used"
+    );
+}

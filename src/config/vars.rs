@@ -26,6 +26,11 @@ pub const VARS: &[VarSpec] = &[
         help: "TCP port, 1..65535 (0 = any free port)",
     },
     VarSpec {
+        name: "PORT",
+        default: "(unset)",
+        help: "overrides DIXIE_PORT when set (platforms that assign the port)",
+    },
+    VarSpec {
         name: "LOG_LEVEL",
         default: "info",
         help: "error | warn | info | debug | trace",
@@ -84,6 +89,11 @@ pub const VARS: &[VarSpec] = &[
         name: "DIXIE_HS256_FALLBACK_SECRET",
         default: "(unset)",
         help: "legacy HS256 secret accepted for verification only, during the ES256 migration",
+    },
+    VarSpec {
+        name: "DIXIE_JWT_LEGACY_HS256_SECRET",
+        default: "(unset)",
+        help: "upstream main's name for DIXIE_HS256_FALLBACK_SECRET (either may be set; both only with one value)",
     },
     VarSpec {
         name: "DIXIE_SIWE_DOMAINS",

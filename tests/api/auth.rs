@@ -435,3 +435,74 @@ async fn an_unusable_key_stops_startup_with_exit_code_2_and_no_key_text() {
         assert!(!text.contains("c2VjcmV0"), "{text}");
     }
 }
+
+/// The token payload, decoded.
+fn payload_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&unb64(payload)).unwrap()
+}
+
+#[tokio::test]
+async fn tokens_carry_dixies_audience_and_another_audience_is_refused() {
+    for key in [None, Some(LEGACY_SECRET)] {
+        let vars: Vec<(&str, &str)> = key
+            .map(|k| ("DIXIE_JWT_PRIVATE_KEY", k))
+            .into_iter()
+            .collect();
+        let app = spawn_app(&vars).await;
+        let wallet = Wallet::new(14);
+        let issued = app.token_for(&wallet).await;
+        assert_eq!(
+            payload_of(&issued)["aud"],
+            "dixie-bff",
+            "issued with aud ({key:?})"
+        );
+        assert_eq!(
+            app.get_bearer("/api/auth/verify", &issued).await.status(),
+            200
+        );
+        app.stop().await;
+    }
+
+    let app = spawn_app(&[("DIXIE_JWT_PRIVATE_KEY", LEGACY_SECRET)]).await;
+    let wallet = Wallet::new(15);
+    let with_aud = |aud: Value| {
+        let mut claims = claims_for(&wallet.address);
+        claims["aud"] = aud;
+        hs256_raw(LEGACY_SECRET.as_bytes(), &json!({"alg": "HS256"}), &claims)
+    };
+    let cases = [
+        (
+            "no aud (a token of the original)",
+            hs256_raw(
+                LEGACY_SECRET.as_bytes(),
+                &json!({"alg": "HS256"}),
+                &claims_for(&wallet.address),
+            ),
+            200,
+        ),
+        ("aud dixie-bff", with_aud(json!("dixie-bff")), 200),
+        (
+            "aud list with dixie-bff",
+            with_aud(json!(["other", "dixie-bff"])),
+            200,
+        ),
+        ("another audience", with_aud(json!("finn")), 401),
+        (
+            "a list without dixie-bff",
+            with_aud(json!(["finn", "web"])),
+            401,
+        ),
+    ];
+    for (name, token, status) in cases {
+        let resp = app.get_bearer("/api/auth/verify", &token).await;
+        assert_eq!(resp.status(), status, "{name}");
+        let chat = app.get_bearer("/api/sessions", &token).await;
+        assert_eq!(
+            chat.status() == 401,
+            status == 401,
+            "{name}: the guard agrees"
+        );
+    }
+    app.stop().await;
+}

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// `iss` of every token Dixie issues and accepts.
 pub const ISSUER: &str = "dixie-bff";
+/// The audience Dixie issues tokens for and accepts (§16); a token without `aud` (the
+/// original issued none) is accepted too, one with another audience is not.
+pub const AUDIENCE: &str = "dixie-bff";
 /// Role written into tokens issued by SIWE login.
 pub const DEFAULT_ROLE: &str = "team";
 
