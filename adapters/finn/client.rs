@@ -14,10 +14,12 @@ use serde_json::Value;
 
 use super::lookups::LookupCache;
 use super::stream::{StreamTarget, default_ws_url};
+use crate::core::identity::OracleIdentity;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{CircuitState, Ownership, UpstreamHealth};
 use crate::core::ports::{
-    AgentRuntime, CronRegistry, OwnershipResolver, SoulMemory, StakingLookup, UpstreamProbe,
+    AgentRuntime, CronRegistry, OracleSource, OwnershipResolver, SoulMemory, StakingLookup,
+    UpstreamProbe,
 };
 use crate::core::schedule::CronRegistration;
 use crate::core::upstream::{
@@ -734,6 +736,27 @@ impl StakingLookup for FinnClient {
             Err(err) => {
                 tracing::warn!(event = "finn_lookup_failed", lookup = "staking", detail = %err);
                 None
+            }
+        }
+    }
+}
+
+impl OracleSource for FinnClient {
+    async fn oracle_identity(&self, request_id: &str) -> Result<OracleIdentity, UpstreamError> {
+        let segments = ["api", "identity", "oracle"];
+        match self
+            .lookup::<OracleIdentity>(&segments, request_id, "oracle")
+            .await?
+        {
+            Some(identity) => Ok(identity),
+            None => {
+                tracing::warn!(
+                    event = "finn_lookup_failed",
+                    lookup = "oracle",
+                    request_id,
+                    detail = "404"
+                );
+                Err(UpstreamError::Unavailable)
             }
         }
     }

@@ -6,8 +6,9 @@
 //! HTTP state do not change.
 
 use crate::core::ports::{
-    AgentRuntime, AgentStreams, CronRegistry, NonceStore, OwnershipResolver, PromptHandoff,
-    ReputationStore, ScheduleStore, SoulMemory, StakingLookup, TicketStore, UpstreamProbe,
+    AgentRuntime, AgentStreams, CronRegistry, NonceStore, OracleSource, OwnershipResolver,
+    PromptHandoff, ReputationStore, ScheduleStore, SoulMemory, StakingLookup, TicketStore,
+    UpstreamProbe,
 };
 
 /// Everything kept in the service's own storage: one backend (memory | PostgreSQL) serves
@@ -35,6 +36,7 @@ pub trait Runtime:
     + SoulMemory
     + CronRegistry
     + StakingLookup
+    + OracleSource
 {
 }
 
@@ -46,5 +48,6 @@ impl<T> Runtime for T where
         + SoulMemory
         + CronRegistry
         + StakingLookup
+        + OracleSource
 {
 }

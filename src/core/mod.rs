@@ -10,6 +10,7 @@ pub mod conviction;
 pub mod error;
 pub mod families;
 pub mod health;
+pub mod identity;
 pub mod memory;
 pub mod ownership;
 pub mod payment;

@@ -1,5 +1,5 @@
-//! What the HTTP state keeps between requests: the health body and Finn probe, and resolved
-//! conviction tiers. The health body is kept as encoded bytes, so this module names no handler
+//! What the HTTP state keeps between requests: the health body and Finn probe, resolved
+//! conviction tiers, and the oracle's identity. The health body is kept as encoded bytes, so this module names no handler
 //! type (the handler wraps it in its typed payload).
 
 use std::sync::{Mutex, RwLock};
@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::core::conviction::Conviction;
+use crate::core::identity::OracleIdentity;
 use crate::core::ownership::UpstreamHealth;
 use crate::core::ttl::TtlMap;
 
@@ -25,6 +26,28 @@ pub(crate) struct HealthCache {
     pub(crate) body: RwLock<Option<(Instant, Bytes)>>,
     pub(crate) refresh: tokio::sync::Mutex<()>,
     pub(crate) finn: Mutex<Option<(Instant, UpstreamHealth)>>,
+}
+
+/// How long Finn's answer about the oracle is reused (§1.5.7); the fallback never is.
+pub(crate) const ORACLE_TTL: Duration = Duration::from_secs(300);
+
+/// The oracle's identity as Finn last answered it.
+#[derive(Default)]
+pub(crate) struct OracleCache(Mutex<Option<(Instant, OracleIdentity)>>);
+
+impl OracleCache {
+    pub(crate) fn get(&self, now: Instant) -> Option<OracleIdentity> {
+        let kept = self.0.lock().ok()?;
+        kept.as_ref()
+            .filter(|(at, _)| now.duration_since(*at) < ORACLE_TTL)
+            .map(|(_, identity)| identity.clone())
+    }
+
+    pub(crate) fn put(&self, identity: OracleIdentity, now: Instant) {
+        if let Ok(mut kept) = self.0.lock() {
+            *kept = Some((now, identity));
+        }
+    }
 }
 
 /// Wallets whose tier is remembered at most.

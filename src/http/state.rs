@@ -11,7 +11,7 @@ use crate::core::chat::ChatService;
 use crate::core::families::{Persistence, Runtime};
 use crate::core::ports::{AllowlistStore, PaymentGate, TokenSigner};
 use crate::core::ratelimit::RateLimiter;
-use crate::http::cache::{ConvictionCache, HealthCache};
+use crate::http::cache::{ConvictionCache, HealthCache, OracleCache};
 use crate::http::middleware::CorsOrigins;
 use crate::http::stream::Streams;
 
@@ -102,6 +102,7 @@ pub struct AppState<A: Adapters> {
     pub(crate) health: HealthCache,
     pub(crate) rate_limiter: Mutex<RateLimiter>,
     pub(crate) convictions: ConvictionCache,
+    pub(crate) oracle: OracleCache,
     pub chat: Chat<A>,
     /// The chat streams open in this process.
     pub streams: Arc<Streams>,
@@ -132,6 +133,7 @@ impl<A: Adapters> AppState<A> {
             health: HealthCache::default(),
             rate_limiter,
             convictions,
+            oracle: OracleCache::default(),
             chat,
             streams,
         })

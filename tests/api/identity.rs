@@ -1,5 +1,5 @@
-//! Multi-NFT identity (§16) and canonical `collection:tokenId` ids (§14): every dNFT a wallet
-//! holds authorizes it, on every route that takes a dNFT id.
+//! Identity: multi-NFT holdings (§16) and canonical `collection:tokenId` ids (§14) — every dNFT
+//! a wallet holds authorizes it, on every route that takes a dNFT id — and the oracle (§1.5.7).
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -112,5 +112,54 @@ async fn against_finn_858dbf41_a_holder_still_chats_with_its_dnft() {
         .call(Method::GET, "/api/learning/mibera:42/gaps", &jwt, None)
         .await;
     assert_eq!(status, 200, "the built canonical id authorizes");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_oracle_is_finns_answer_reused_five_minutes_or_the_fallback_never_reused() {
+    let finn = finn::spawn().await;
+    let url = finn.url();
+    let app = spawn_app(&[("FINN_URL", url.as_str()), ("FINN_TIMEOUT_MS", "300")]).await;
+    let jwt = app.token_for(&Wallet::new(94)).await;
+    let (status, _) = app
+        .call(Method::GET, "/api/identity/oracle", "", None)
+        .await;
+    assert_eq!(status, 401, "the guard applies");
+
+    let fallback = json!({"nftId": "oracle", "name": "The Oracle", "damp96_summary": null,
+                          "beauvoir_hash": null});
+    for mode in [
+        finn::Mode::Status(404),
+        finn::Mode::Status(502),
+        finn::Mode::DelayMs(2_000),
+    ] {
+        finn.set_mode("oracle", mode.clone());
+        let (status, body) = app
+            .call(Method::GET, "/api/identity/oracle", &jwt, None)
+            .await;
+        assert_eq!(
+            (status, body),
+            (200, fallback.clone()),
+            "{mode:?}: never an error"
+        );
+    }
+    let calls = finn.calls("oracle");
+
+    finn.set_mode("oracle", finn::Mode::Normal);
+    let answer = json!({"nftId": "mibera:1", "name": "The Honey Oracle",
+                        "damp96_summary": {"traits": 96}, "beauvoir_hash": "sha256:beauvoir"});
+    for _ in 0..3 {
+        let (status, body) = app
+            .call(Method::GET, "/api/identity/oracle", &jwt, None)
+            .await;
+        assert_eq!((status, body), (200, answer.clone()));
+    }
+    assert_eq!(
+        finn.calls("oracle"),
+        calls + 1,
+        "the fallback was not kept; the answer is"
+    );
+    let seen = finn.received("oracle").unwrap();
+    assert!(seen.headers.contains_key("x-request-id"));
     app.stop().await;
 }

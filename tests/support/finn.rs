@@ -299,6 +299,17 @@ async fn wallet_nft(
     }
 }
 
+/// `/api/identity/oracle` (§1.5.7; not served by Finn 858dbf41, which answers 404).
+#[handler]
+async fn oracle(state: Data<&Arc<StandinState>>, req: &poem::Request) -> Response {
+    if let Some(r) = state.enter("oracle", req.headers(), b"").await {
+        return r;
+    }
+    Json(json!({"nftId": "mibera:1", "name": "The Honey Oracle",
+        "damp96_summary": {"traits": 96}, "beauvoir_hash": "sha256:beauvoir"}))
+    .into_response()
+}
+
 /// `/nfts` (§14, §16): every dNFT of the wallet.
 #[handler]
 async fn wallet_nfts(
@@ -735,6 +746,7 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         .at("/health", get(health))
         .at("/api/identity/wallet/:wallet/nft", get(wallet_nft))
         .at("/api/identity/wallet/:wallet/nfts", get(wallet_nfts))
+        .at("/api/identity/oracle", get(oracle))
         .at(
             "/api/identity/wallet/:wallet/ownership",
             get(wallet_ownership),

@@ -13,6 +13,7 @@ use std::future::Future;
 use crate::core::auth::allowlist::Allowlist;
 use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
 use crate::core::error::PortError;
+use crate::core::identity::OracleIdentity;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{Ownership, UpstreamHealth};
 use crate::core::payment::PaymentVerdict;
@@ -189,6 +190,17 @@ pub trait OwnershipResolver: Clone + Send + Sync + 'static {
             Ok(holdings.into_iter().next().map(|o| o.nft_id))
         }
     }
+}
+
+/// The oracle's identity (Finn `GET /api/identity/oracle`, §1.5.7).
+///
+/// Contract: an answer of the documented shape is `Ok`; anything else — a failure, a 404 (Finn
+/// 858dbf41 does not serve it), another shape — is an [`UpstreamError`] plus a log line.
+pub trait OracleSource: Clone + Send + Sync + 'static {
+    fn oracle_identity(
+        &self,
+        request_id: &str,
+    ) -> impl Future<Output = Result<OracleIdentity, UpstreamError>> + Send;
 }
 
 /// The agent runtime's chat sessions (Finn `/api/sessions*`).

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod chat;
 pub mod health;
+pub mod identity;
 pub mod learning;
 pub mod memory;
 pub mod reputation;
@@ -22,6 +23,8 @@ pub enum ApiTags {
     Auth,
     /// Chat with the oracle through Finn
     Chat,
+    /// Who the oracle is
+    Identity,
     /// What a dNFT's agent has learned (owner only)
     Learning,
     /// A dNFT's soul memory, kept by Finn (owner, delegates, access policy)
@@ -39,6 +42,7 @@ pub type Apis<A> = (
     health::HealthApi<A>,
     auth::AuthApi<A>,
     chat::ChatApi<A>,
+    identity::IdentityApi<A>,
     learning::LearningApi<A>,
     memory::MemoryApi<A>,
     schedule::ScheduleApi<A>,
@@ -63,6 +67,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             health::HealthApi::new(state.clone()),
             auth::AuthApi::new(state.clone()),
             chat::ChatApi::new(state.clone()),
+            identity::IdentityApi::new(state.clone()),
             learning::LearningApi::new(state.clone()),
             memory::MemoryApi::new(state.clone()),
             schedule::ScheduleApi::new(state.clone()),
