@@ -2,19 +2,16 @@
 //! `DELETE … RETURNING`, so a prompt is taken once across replicas. Rows whose deliverer never
 //! came (its replica died) are purged an hour after they expired.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
 
 use super::pool::PgPool;
+use super::purge::PurgeTurn;
 use super::store::db_err;
 use crate::core::chat::ParkedPrompt;
 use crate::core::error::PortError;
 use crate::core::ports::PromptHandoff;
 
-const PURGE_EVERY: u32 = 64;
 /// Seconds past expiry after which an undelivered row (its deliverer died) is dropped.
 const ABANDONED_AFTER: i64 = 3600;
 
@@ -55,14 +52,14 @@ type TakeQuery<'a> =
 #[derive(Clone)]
 pub struct PostgresPromptHandoff {
     pool: PgPool,
-    parked: Arc<AtomicU32>,
+    parked: PurgeTurn,
 }
 
 impl PostgresPromptHandoff {
     pub fn new(pool: PgPool) -> Self {
         PostgresPromptHandoff {
             pool,
-            parked: Arc::default(),
+            parked: PurgeTurn::default(),
         }
     }
 
@@ -100,11 +97,7 @@ impl PromptHandoff for PostgresPromptHandoff {
                 .execute(&mut conn)
                 .await
                 .map_err(db_err)?;
-                if self
-                    .parked
-                    .fetch_add(1, Ordering::Relaxed)
-                    .is_multiple_of(PURGE_EVERY)
-                {
+                if self.parked.due() {
                     let purged = diesel::sql_query(
                         "DELETE FROM chat_handoffs WHERE id IN \
                          (SELECT id FROM chat_handoffs WHERE expires_at < $1 LIMIT 1000)",

@@ -5,6 +5,7 @@ mod handoffs;
 pub mod migrate;
 mod nonces;
 mod pool;
+mod purge;
 mod schedules;
 mod schema;
 mod store;

@@ -7,19 +7,16 @@
 //! claimed, so the table stays bounded by the claims of one retention window. The columns
 //! `server_issued` and `used` of the original table are kept (false, true) for compatibility.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
 
 use super::pool::PgPool;
+use super::purge::PurgeTurn;
 use super::store::db_err;
 use crate::core::error::PortError;
 use crate::core::ports::NonceStore;
 
-/// Every this many claims, expired rows are purged (at most [`PURGE_BATCH`] at a time).
-const PURGE_EVERY: u32 = 64;
+/// Expired rows purged at most per purge (one runs every `PurgeTurn`).
 const PURGE_BATCH: i64 = 1000;
 
 const CLAIM: &str = "\
@@ -35,14 +32,14 @@ DELETE FROM siwe_nonces WHERE nonce IN (
 #[derive(Clone)]
 pub struct PostgresNonceStore {
     pool: PgPool,
-    claims: Arc<AtomicU32>,
+    claims: PurgeTurn,
 }
 
 impl PostgresNonceStore {
     pub fn new(pool: PgPool) -> Self {
         PostgresNonceStore {
             pool,
-            claims: Arc::new(AtomicU32::new(0)),
+            claims: PurgeTurn::default(),
         }
     }
 
@@ -77,10 +74,7 @@ impl NonceStore for PostgresNonceStore {
                     .map_err(db_err)
             })
             .await?;
-        if self
-            .claims
-            .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(PURGE_EVERY)
+        if self.claims.due()
             && let Err(e) = self.purge_expired(now).await
         {
             tracing::warn!(event = "nonce_purge_failed", detail = %e);

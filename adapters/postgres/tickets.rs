@@ -4,19 +4,15 @@
 //! per-wallet limit holds across replicas; it also drops the wallet's expired rows. `redeem`
 //! is one `DELETE … RETURNING`. Expired rows of other wallets are purged every so often.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::pool::PgPool;
+use super::purge::PurgeTurn;
 use super::store::db_err;
 use crate::core::error::PortError;
 use crate::core::ports::TicketStore;
-
-const PURGE_EVERY: u32 = 64;
 
 #[derive(diesel::QueryableByName)]
 struct Count {
@@ -35,14 +31,14 @@ struct Redeemed {
 #[derive(Clone)]
 pub struct PostgresTicketStore {
     pool: PgPool,
-    issued: Arc<AtomicU32>,
+    issued: PurgeTurn,
 }
 
 impl PostgresTicketStore {
     pub fn new(pool: PgPool) -> Self {
         PostgresTicketStore {
             pool,
-            issued: Arc::default(),
+            issued: PurgeTurn::default(),
         }
     }
 
@@ -110,10 +106,7 @@ impl TicketStore for PostgresTicketStore {
                 .map_err(db_err)
             })
             .await?;
-        if self
-            .issued
-            .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(PURGE_EVERY)
+        if self.issued.due()
             && let Err(e) = self.purge(now).await
         {
             tracing::warn!(event = "ticket_purge_failed", detail = %e);
