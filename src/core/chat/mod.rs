@@ -147,20 +147,18 @@ where
         projection
     }
 
-    /// The caller's primary dNFT and its memory context: best effort, an outage leaves both
-    /// unknown.
-    async fn identity(&self, ctx: &CallContext) -> (Option<String>, Option<String>) {
-        let Some(wallet) = ctx.wallet.as_deref() else {
-            return (None, None);
-        };
+    /// The wallet's primary dNFT and its memory projection (reused for [`MEMORY_TTL`]): best
+    /// effort, an outage leaves either unknown. Chat context and stream enrichment both read it.
+    pub async fn memory(
+        &self,
+        ctx: &CallContext,
+        wallet: &str,
+    ) -> (Option<String>, Option<MemoryProjection>) {
         let Ok(Some(nft_id)) = self.runtime.primary_nft(&ctx.request_id, wallet).await else {
             return (None, None);
         };
-        let memory = self
-            .projection(ctx, &nft_id)
-            .await
-            .map(|projection| injection_context(wallet, &projection));
-        (Some(nft_id), memory)
+        let projection = self.projection(ctx, &nft_id).await;
+        (Some(nft_id), projection)
     }
 
     /// Runs one chat call. `handoff_id` names the handoff if the turn streams; `now` is Unix
@@ -174,18 +172,27 @@ where
         now: i64,
     ) -> Result<ChatOutcome, ChatError> {
         let stream = turn.streams(ctx.wallet.is_some());
-        let wallet = match (&ctx.wallet, stream) {
-            (None, true) => return Err(ChatError::StreamNeedsWallet),
-            (wallet, _) => wallet.clone(),
+        let parked_for = match (stream, &ctx.wallet) {
+            (true, None) => return Err(ChatError::StreamNeedsWallet),
+            (true, Some(wallet)) => Some(wallet.clone()),
+            (false, _) => None,
         };
-        let (nft_id, memory) = self.identity(&ctx).await;
-        ctx.memory_context = memory;
+        // The dNFT and its memory go with a new session and with a message; a prompt parked for
+        // an existing session's stream needs neither.
+        let mut nft_id = None;
+        if let Some(wallet) = ctx.wallet.clone()
+            && (turn.session_id.is_none() || parked_for.is_none())
+        {
+            let (nft, projection) = self.memory(&ctx, &wallet).await;
+            ctx.memory_context = projection.map(|p| injection_context(&wallet, &p));
+            nft_id = nft;
+        }
         let session_id = match turn.session_id {
             Some(id) => id.to_owned(),
             None => self.runtime.start_session(&ctx, nft_id.as_deref()).await?,
         };
         let message_id = ctx.request_id.clone();
-        match wallet.filter(|_| stream) {
+        match parked_for {
             Some(wallet) => {
                 let parked = ParkedPrompt {
                     id: handoff_id,

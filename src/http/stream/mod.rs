@@ -22,7 +22,7 @@ use crate::core::chat::frames::{
 };
 use crate::core::chat::{ticket_digest, ticket_hint};
 use crate::core::families::Persistence;
-use crate::core::ports::{AgentStreams, OwnershipResolver, SoulMemory, TicketStore};
+use crate::core::ports::{AgentStreams, TicketStore};
 use crate::core::upstream::CallContext;
 use crate::http::conviction::conviction_of;
 use crate::http::error::{ErrorBody, json_error};
@@ -71,19 +71,17 @@ impl<A: Adapters> ChatStream<A> {
             tier: conviction.tier.as_str().to_owned(),
             ..Enrichment::default()
         };
-        if let Ok(Some(nft_id)) = state.finn.primary_nft(request_id, wallet).await {
-            let ctx = CallContext {
-                request_id: request_id.to_owned(),
-                wallet: Some(wallet.to_owned()),
-                memory_context: None,
-            };
-            if let Ok(Some(projection)) = state.finn.projection(&ctx, &nft_id).await {
-                let summary = &projection.active_context.summary;
-                enrichment.memory = Some((
-                    summary.len().div_ceil(4) as u64,
-                    projection.active_context.recent_topics.clone(),
-                ));
-            }
+        let ctx = CallContext {
+            request_id: request_id.to_owned(),
+            wallet: Some(wallet.to_owned()),
+            memory_context: None,
+        };
+        if let (_, Some(projection)) = state.chat.memory(&ctx, wallet).await {
+            let context = projection.active_context;
+            enrichment.memory = Some((
+                context.summary.len().div_ceil(4) as u64,
+                context.recent_topics,
+            ));
         }
         enrichment
     }
