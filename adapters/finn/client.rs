@@ -76,8 +76,6 @@ struct Call<'a> {
     query: &'a [(&'a str, &'a str)],
     body: Option<&'a Value>,
     ctx: Option<&'a CallContext>,
-    /// The request id of a call made without a full context (lookups).
-    request_id: Option<&'a str>,
     /// Send the caller's wallet and memory context (session calls).
     as_caller: bool,
 }
@@ -90,15 +88,7 @@ impl<'a> Call<'a> {
             query: &[],
             body: None,
             ctx: None,
-            request_id: None,
             as_caller: false,
-        }
-    }
-
-    fn for_request(self, request_id: &'a str) -> Self {
-        Call {
-            request_id: Some(request_id),
-            ..self
         }
     }
 
@@ -365,8 +355,11 @@ impl FinnClient {
         if let Some(auth) = &self.auth {
             req = req.header(reqwest::header::AUTHORIZATION, auth.clone());
         }
-        if let Some(id) = call.ctx.map(|c| c.request_id.as_str()).or(call.request_id) {
-            req = req.header("x-request-id", id);
+        if let Some(ctx) = call.ctx {
+            req = req.header("x-request-id", &ctx.request_id);
+            if let Some(traceparent) = &ctx.traceparent {
+                req = req.header("traceparent", traceparent);
+            }
         }
         if let Some(ctx) = call.ctx.filter(|_| call.as_caller) {
             if let Some(wallet) = &ctx.wallet {
@@ -406,17 +399,14 @@ impl FinnClient {
     async fn lookup<T: serde::de::DeserializeOwned>(
         &self,
         segments: &[&str],
-        request_id: &str,
+        ctx: &CallContext,
         what: &'static str,
     ) -> Result<Option<T>, UpstreamError> {
         let not_found = |s: u16| s == 404;
         let failed = |detail: &dyn std::fmt::Display| {
-            tracing::warn!(event = "finn_lookup_failed", lookup = what, request_id, detail = %detail);
+            tracing::warn!(event = "finn_lookup_failed", lookup = what, request_id = %ctx.request_id, detail = %detail);
         };
-        match self
-            .call(Call::get(segments).for_request(request_id), not_found)
-            .await
-        {
+        match self.call(Call::get(segments).with(ctx), not_found).await {
             Ok(value) => serde_json::from_value(value).map(Some).map_err(|e| {
                 failed(&e);
                 UpstreamError::Unavailable
@@ -454,7 +444,6 @@ impl FinnClient {
             query: &[],
             body,
             ctx: Some(ctx),
-            request_id: None,
             as_caller,
         })
         .await
@@ -477,14 +466,11 @@ impl FinnClient {
     /// mount it) `/ownership` (§6.3), else `/nft` — whose answer makes the wallet the owner.
     async fn ask_holdings(
         &self,
-        request_id: &str,
+        ctx: &CallContext,
         wallet: &str,
     ) -> Result<Vec<Ownership>, UpstreamError> {
         let at = |leaf: &'static str| ["api", "identity", "wallet", wallet, leaf];
-        if let Some(body) = self
-            .lookup::<NftsBody>(&at("nfts"), request_id, "nfts")
-            .await?
-        {
+        if let Some(body) = self.lookup::<NftsBody>(&at("nfts"), ctx, "nfts").await? {
             return Ok(body
                 .nfts
                 .into_iter()
@@ -497,7 +483,7 @@ impl FinnClient {
                 .collect());
         }
         if let Some(o) = self
-            .lookup::<OwnershipBody>(&at("ownership"), request_id, "ownership")
+            .lookup::<OwnershipBody>(&at("ownership"), ctx, "ownership")
             .await?
         {
             return Ok(vec![Ownership {
@@ -506,9 +492,7 @@ impl FinnClient {
                 delegated_wallets: o.delegated_wallets,
             }]);
         }
-        let nft = self
-            .lookup::<NftBody>(&at("nft"), request_id, "nft")
-            .await?;
+        let nft = self.lookup::<NftBody>(&at("nft"), ctx, "nft").await?;
         Ok(nft
             .and_then(NftBody::id)
             .map(|nft_id| Ownership {
@@ -525,13 +509,13 @@ impl OwnershipResolver for FinnClient {
     /// Reused per wallet: an answer 5 minutes, "none" 1 minute, a failure never.
     async fn holdings(
         &self,
-        request_id: &str,
+        ctx: &CallContext,
         wallet: &str,
     ) -> Result<Vec<Ownership>, UpstreamError> {
         if let Some(answer) = self.holdings.get(wallet, Instant::now()) {
             return Ok(answer.unwrap_or_default());
         }
-        let holdings = self.ask_holdings(request_id, wallet).await?;
+        let holdings = self.ask_holdings(ctx, wallet).await?;
         let kept = (!holdings.is_empty()).then(|| holdings.clone());
         self.holdings.put(wallet, kept, Instant::now());
         Ok(holdings)
@@ -710,9 +694,9 @@ struct StakingBody {
 }
 
 impl StakingLookup for FinnClient {
-    async fn bgt_staked(&self, request_id: &str, wallet: &str) -> Option<f64> {
+    async fn bgt_staked(&self, ctx: &CallContext, wallet: &str) -> Option<f64> {
         let segments = ["api", "conviction", wallet, "staking"];
-        let call = Call::get(&segments).for_request(request_id);
+        let call = Call::get(&segments).with(ctx);
         match self.call(call, |s| s == 404).await {
             Ok(value) => {
                 let staked = serde_json::from_value::<StakingBody>(value)
@@ -742,10 +726,10 @@ impl StakingLookup for FinnClient {
 }
 
 impl OracleSource for FinnClient {
-    async fn oracle_identity(&self, request_id: &str) -> Result<OracleIdentity, UpstreamError> {
+    async fn oracle_identity(&self, ctx: &CallContext) -> Result<OracleIdentity, UpstreamError> {
         let segments = ["api", "identity", "oracle"];
         match self
-            .lookup::<OracleIdentity>(&segments, request_id, "oracle")
+            .lookup::<OracleIdentity>(&segments, ctx, "oracle")
             .await?
         {
             Some(identity) => Ok(identity),
@@ -753,7 +737,7 @@ impl OracleSource for FinnClient {
                 tracing::warn!(
                     event = "finn_lookup_failed",
                     lookup = "oracle",
-                    request_id,
+                    request_id = %ctx.request_id,
                     detail = "404"
                 );
                 Err(UpstreamError::Unavailable)

@@ -14,7 +14,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::client::FinnClient;
 use crate::core::chat::frames::{MAX_FRAME_BYTES, READ_BUFFER_BYTES};
 use crate::core::ports::{AgentStream, AgentStreams};
-use crate::core::upstream::UpstreamError;
+use crate::core::upstream::{CallContext, UpstreamError};
 
 /// Buffers of Finn's side of a stream: small when idle, bounded when busy (the same as the
 /// client's side, `http::stream`).
@@ -68,10 +68,10 @@ pub struct FinnStream {
 impl AgentStreams for FinnClient {
     type Stream = FinnStream;
 
-    async fn open(&self, request_id: &str, session_id: &str) -> Result<FinnStream, UpstreamError> {
+    async fn open(&self, ctx: &CallContext, session_id: &str) -> Result<FinnStream, UpstreamError> {
         let target = self.stream_target();
         let failed = |detail: &dyn std::fmt::Display| {
-            tracing::warn!(event = "finn_stream_failed", request_id, session_id, detail = %detail);
+            tracing::warn!(event = "finn_stream_failed", request_id = %ctx.request_id, session_id, detail = %detail);
             UpstreamError::Unavailable
         };
         let mut request = target
@@ -79,8 +79,12 @@ impl AgentStreams for FinnClient {
             .as_str()
             .into_client_request()
             .map_err(|e| failed(&e))?;
-        if let Ok(id) = HeaderValue::from_str(request_id) {
-            request.headers_mut().insert("x-request-id", id);
+        let headers = request.headers_mut();
+        if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
+            headers.insert("x-request-id", id);
+        }
+        if let Some(Ok(tp)) = ctx.traceparent.as_deref().map(HeaderValue::from_str) {
+            headers.insert("traceparent", tp);
         }
         let connect =
             tokio_tungstenite::connect_async_with_config(request, Some(stream_config()), true);

@@ -18,6 +18,7 @@ pub mod ports;
 pub mod ratelimit;
 pub mod reputation;
 pub mod schedule;
+pub mod trace;
 pub mod ttl;
 pub mod upstream;
 

@@ -13,6 +13,19 @@ pub struct CallContext {
     pub wallet: Option<String>,
     /// The memory context for a chat (D10), sent as `x-memory-context`.
     pub memory_context: Option<String>,
+    /// W3C `traceparent` of the span making the call (its parent upstream).
+    pub traceparent: Option<String>,
+}
+
+impl CallContext {
+    /// A context that carries only correlation (a lookup made for a request).
+    pub fn correlated(request_id: &str, traceparent: Option<&str>) -> Self {
+        CallContext {
+            request_id: request_id.to_owned(),
+            traceparent: traceparent.map(str::to_owned),
+            ..CallContext::default()
+        }
+    }
 }
 
 /// A failed upstream call as the client will see it.

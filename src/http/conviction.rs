@@ -6,12 +6,14 @@ use std::time::Instant;
 use crate::core::auth::allowlist::Access;
 use crate::core::conviction::Conviction;
 use crate::core::ports::StakingLookup;
+use crate::core::upstream::CallContext;
+use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, AppState};
 
 /// The conviction of `wallet`: cached, else from the staking lookup, else the fallback.
 pub async fn conviction_of<A: Adapters>(
     state: &AppState<A>,
-    request_id: &str,
+    request_id: Option<&RequestId>,
     wallet: &str,
 ) -> Conviction {
     let key = wallet.to_ascii_lowercase();
@@ -19,7 +21,8 @@ pub async fn conviction_of<A: Adapters>(
     if let Some(hit) = state.convictions.get(&key, now) {
         return hit;
     }
-    let staked = state.finn.bgt_staked(request_id, wallet).await;
+    let ctx = request_id.map_or_else(CallContext::default, |id| id.call_context(None));
+    let staked = state.finn.bgt_staked(&ctx, wallet).await;
     let listed = matches!(&*state.access(), Access::Restricted(list) if list.allows_wallet(wallet));
     let conviction = Conviction::resolve(staked, listed);
     if conviction.cacheable() {

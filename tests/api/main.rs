@@ -23,3 +23,4 @@ mod schedule;
 mod siwe;
 mod startup;
 mod stream;
+mod trace;

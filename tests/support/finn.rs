@@ -59,6 +59,8 @@ pub struct StandinState {
     ws_prompts: Mutex<Vec<String>>,
     /// Streams open now.
     ws_open: std::sync::atomic::AtomicUsize,
+    /// Model and cost a message reply reports (Finn 858dbf41 reports neither).
+    economics: Mutex<Option<(String, u64)>>,
 }
 
 /// How the stand-in's stream behaves.
@@ -227,6 +229,11 @@ impl FinnStandin {
 
     /// Speaks like Finn at 858dbf41: `/nfts` and `/ownership` are not mounted (404) and `/nft`
     /// answers `{nft: {collection, tokenId, title}}` (the canonical id must be built).
+    /// Message replies report `model` and `cost_micro_usd`.
+    pub fn report_economics(&self, model: &str, cost_micro_usd: u64) {
+        *self.state.economics.lock().unwrap() = Some((model.to_owned(), cost_micro_usd));
+    }
+
     pub fn speak_like_finn_858dbf41(&self) {
         self.set_mode("nfts", Mode::Status(404));
         self.set_mode("ownership", Mode::Status(404));
@@ -403,6 +410,7 @@ async fn stream(
     Path(id): Path<String>,
     socket: poem::web::websocket::WebSocket,
 ) -> Response {
+    state.record("ws", req.headers(), b"");
     let wanted = state.token.lock().unwrap().clone();
     let sent = req
         .uri()
@@ -544,13 +552,17 @@ async fn session_message(
             .into_response();
     };
     let n = state.calls.lock().unwrap()["sessions.message"];
-    Json(json!({
+    let mut reply = json!({
         "sessionId": id,
         "messageId": format!("msg-{n}"),
         "response": format!("echo: {text}"),
         "toolCalls": [],
-    }))
-    .into_response()
+    });
+    if let Some((model, cost)) = state.economics.lock().unwrap().clone() {
+        reply["model"] = json!(model);
+        reply["cost_micro_usd"] = json!(cost);
+    }
+    Json(reply).into_response()
 }
 
 #[handler]

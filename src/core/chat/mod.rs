@@ -154,7 +154,7 @@ where
         ctx: &CallContext,
         wallet: &str,
     ) -> (Option<String>, Option<MemoryProjection>) {
-        let Ok(Some(nft_id)) = self.runtime.primary_nft(&ctx.request_id, wallet).await else {
+        let Ok(Some(nft_id)) = self.runtime.primary_nft(ctx, wallet).await else {
             return (None, None);
         };
         let projection = self.projection(ctx, &nft_id).await;
@@ -226,9 +226,8 @@ where
             return Ok(false);
         };
         let ctx = CallContext {
-            request_id: parked.message_id.clone(),
             wallet: Some(parked.wallet.clone()),
-            memory_context: None,
+            ..CallContext::correlated(&parked.message_id, None)
         };
         self.runtime
             .send_message(&ctx, &parked.session_id, &parked.prompt)

@@ -67,7 +67,7 @@ mod service {
                 -> impl Future<Output = Result<Value, UpstreamError>> + Send;
         }
         impl OwnershipResolver for Finn {
-            fn holdings(&self, request_id: &str, wallet: &str)
+            fn holdings(&self, ctx: &CallContext, wallet: &str)
                 -> impl Future<Output = Result<Vec<Ownership>, UpstreamError>> + Send;
         }
         impl SoulMemory for Finn {
@@ -98,9 +98,8 @@ mod service {
 
     fn ctx(wallet: Option<&str>) -> CallContext {
         CallContext {
-            request_id: "req-1".into(),
             wallet: wallet.map(str::to_owned),
-            memory_context: None,
+            ..CallContext::correlated("req-1", None)
         }
     }
 

@@ -170,23 +170,24 @@ pub trait AllowlistStore: Clone + Send + Sync + 'static {
 ///
 /// Contract: "holds none" is `Ok(vec![])`; an upstream failure (network, timeout, open
 /// breaker, 5xx, bad body) is an [`UpstreamError`] plus a log line, so that a caller never
-/// mistakes an outage for "not the owner". Every call carries `request_id`.
+/// mistakes an outage for "not the owner". Every call carries the context's request id and
+/// trace (never its wallet).
 pub trait OwnershipResolver: Clone + Send + Sync + 'static {
     /// Every dNFT `wallet` owns or is a delegate of, its primary (first) one first.
     fn holdings(
         &self,
-        request_id: &str,
+        ctx: &CallContext,
         wallet: &str,
     ) -> impl Future<Output = Result<Vec<Ownership>, UpstreamError>> + Send;
 
     /// The wallet's primary dNFT (its first holding), with the same answers.
     fn primary_nft(
         &self,
-        request_id: &str,
+        ctx: &CallContext,
         wallet: &str,
     ) -> impl Future<Output = Result<Option<String>, UpstreamError>> + Send {
         async move {
-            let holdings = self.holdings(request_id, wallet).await?;
+            let holdings = self.holdings(ctx, wallet).await?;
             Ok(holdings.into_iter().next().map(|o| o.nft_id))
         }
     }
@@ -199,13 +200,14 @@ pub trait OwnershipResolver: Clone + Send + Sync + 'static {
 pub trait OracleSource: Clone + Send + Sync + 'static {
     fn oracle_identity(
         &self,
-        request_id: &str,
+        ctx: &CallContext,
     ) -> impl Future<Output = Result<OracleIdentity, UpstreamError>> + Send;
 }
 
 /// The agent runtime's chat sessions (Finn `/api/sessions*`).
 ///
-/// Contract: every call carries `ctx.request_id` upstream and the wallet only where noted; an
+/// Contract: every call carries `ctx.request_id` and `ctx.traceparent` upstream and the wallet
+/// only where noted; an
 /// upstream error answer is mapped per the contract's §6.2 into [`UpstreamError::Answered`];
 /// network failures and timeouts are [`UpstreamError::Unavailable`] within the adapter's
 /// timeout; while the adapter's breaker is open no call is made
@@ -305,7 +307,7 @@ pub trait CronRegistry: Clone + Send + Sync + 'static {
 pub trait StakingLookup: Clone + Send + Sync + 'static {
     fn bgt_staked(
         &self,
-        request_id: &str,
+        ctx: &CallContext,
         wallet: &str,
     ) -> impl Future<Output = Option<f64>> + Send;
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use crate::core::chat::ParkedPrompt;
 use crate::core::error::PortError;
-use crate::core::upstream::UpstreamError;
+use crate::core::upstream::{CallContext, UpstreamError};
 
 /// WebSocket tickets (§1.5.6), shared by every replica on the same backing store so that a
 /// ticket issued by one replica opens a stream on another.
@@ -69,7 +69,7 @@ pub trait AgentStreams: Clone + Send + Sync + 'static {
 
     fn open(
         &self,
-        request_id: &str,
+        ctx: &CallContext,
         session_id: &str,
     ) -> impl Future<Output = Result<Self::Stream, UpstreamError>> + Send;
 }

@@ -77,7 +77,23 @@ pub enum ChatReply {
         /// Model pool of the caller's conviction tier
         #[oai(header = "X-Model-Pool")]
         String,
+        /// The model that answered, when Finn reports it
+        #[oai(header = "X-Model-Used")]
+        Option<String>,
+        /// What the turn cost in micro-USD, when Finn reports it
+        #[oai(header = "X-Cost-Micro-USD")]
+        Option<u64>,
     ),
+}
+
+/// The fields of Finn's `{response, toolCalls}` reply a chat answer carries, and the model
+/// and cost (`model`, `cost_micro_usd`) when Finn reports them.
+#[derive(Default)]
+struct Reply {
+    response: Option<String>,
+    tool_calls: Option<Vec<ToolCall>>,
+    model: Option<String>,
+    cost_micro_usd: Option<u64>,
 }
 
 /// A WebSocket ticket.
@@ -158,15 +174,11 @@ impl<A: Adapters> ChatApi<A> {
 }
 
 pub(crate) fn context(caller: &Caller, request_id: &RequestId) -> CallContext {
-    CallContext {
-        request_id: request_id.as_str().to_owned(),
-        wallet: caller.wallet().map(str::to_owned),
-        memory_context: None,
-    }
+    request_id.call_context(caller.wallet())
 }
 
-/// Finn's `{response, toolCalls}` as the answer's fields (anything else: unavailability).
-fn reply_fields(reply: Value) -> Result<(Option<String>, Option<Vec<ToolCall>>), RouteError> {
+/// Finn's reply as the answer's fields (not an object: unavailability).
+fn reply_fields(reply: Value) -> Result<Reply, RouteError> {
     let Value::Object(mut reply) = reply else {
         tracing::warn!(
             event = "finn_call_failed",
@@ -197,7 +209,20 @@ fn reply_fields(reply: Value) -> Result<(Option<String>, Option<Vec<ToolCall>>),
         ),
         _ => None,
     };
-    Ok((response, tool_calls))
+    let model = match reply.remove("model") {
+        Some(Value::String(model)) if !model.is_empty() => Some(model),
+        _ => None,
+    };
+    let cost_micro_usd = reply
+        .get("cost_micro_usd")
+        .or_else(|| reply.get("costMicroUsd"))
+        .and_then(Value::as_u64);
+    Ok(Reply {
+        response,
+        tool_calls,
+        model,
+        cost_micro_usd,
+    })
 }
 
 #[OpenApi(tag = "ApiTags::Chat")]
@@ -231,6 +256,7 @@ impl<A: Adapters> ChatApi<A> {
             .chat
             .chat(ctx, turn, handoff_id, unix_now())
             .await;
+        let mut economics = Reply::default();
         let answer = match outcome {
             Ok(ChatOutcome::Parked(parked)) => {
                 self.deliver_later(parked.id.clone(), parked.expires_at);
@@ -247,13 +273,13 @@ impl<A: Adapters> ChatApi<A> {
                 message_id,
                 reply,
             }) => {
-                let (response, tool_calls) = reply_fields(reply).map_err(ChatFailure)?;
+                economics = reply_fields(reply).map_err(ChatFailure)?;
                 ChatAnswer {
                     session_id,
                     message_id,
                     stream: false,
-                    response,
-                    tool_calls,
+                    response: economics.response.take(),
+                    tool_calls: economics.tool_calls.take(),
                 }
             }
             Err(ChatError::StreamNeedsWallet) => {
@@ -267,7 +293,12 @@ impl<A: Adapters> ChatApi<A> {
             Err(ChatError::Handoff(e)) => return Err(RouteError::Port(e).into()),
         };
         let pool = conviction.tier.model_pool().to_owned();
-        Ok(ChatReply::Ok(Json(answer), pool))
+        Ok(ChatReply::Ok(
+            Json(answer),
+            pool,
+            economics.model,
+            economics.cost_micro_usd,
+        ))
     }
 
     /// A ticket that opens one chat stream

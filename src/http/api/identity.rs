@@ -82,7 +82,12 @@ impl<A: Adapters> IdentityApi<A> {
         if let Some(kept) = self.state.oracle.get(now) {
             return Ok(Json(kept.into()));
         }
-        let identity = match self.state.finn.oracle_identity(request_id.as_str()).await {
+        let identity = match self
+            .state
+            .finn
+            .oracle_identity(&request_id.call_context(None))
+            .await
+        {
             Ok(identity) => {
                 self.state.oracle.put(identity.clone(), now);
                 identity

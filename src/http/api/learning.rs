@@ -96,7 +96,7 @@ impl<A: Adapters> LearningApi<A> {
         let holdings = self
             .state
             .finn
-            .holdings(request_id.as_str(), wallet)
+            .holdings(&request_id.call_context(None), wallet)
             .await
             .map_err(|err| {
                 let (_, error, message, _) = err.response();

@@ -252,7 +252,7 @@ impl<A: Adapters> MemoryApi<A> {
         let finn = &self.state.finn;
         let now = crate::http::unix_now();
         // An unanswered lookup is Finn's outage (503), never "not the owner".
-        let holdings = finn.holdings(&ctx.request_id, wallet).await?;
+        let holdings = finn.holdings(ctx, wallet).await?;
         let ownership = holding(&holdings, nft_id);
         let holders = |policy: &Value| {
             let holders = match ownership {

@@ -244,7 +244,7 @@ impl<A: Adapters> ScheduleApi<A> {
         wallet: &str,
         nft_id: &str,
     ) -> Result<(), RouteError> {
-        let holdings = self.state.finn.holdings(&ctx.request_id, wallet).await?;
+        let holdings = self.state.finn.holdings(ctx, wallet).await?;
         if owns(&holdings, wallet, nft_id) {
             Ok(())
         } else {

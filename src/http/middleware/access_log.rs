@@ -1,4 +1,5 @@
-//! One JSON access-log line per response, and `X-Response-Time`.
+//! One JSON access-log line per response, `X-Response-Time` on every response and
+//! `X-Duration-Ms` (whole milliseconds, §1.2 #15) on every `/api/*` one.
 //!
 //! Level follows the status: error for 5xx, warn for 4xx, info otherwise. The query string is
 //! never logged (it can carry cursors or tickets).
@@ -31,12 +32,18 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         let start = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
+        let api = path.starts_with("/api/");
         let request_id = req.extensions().get::<RequestId>().cloned();
         let mut resp = self.0.get_response(req).await;
         let elapsed = start.elapsed();
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
-        if let Ok(value) = HeaderValue::from_str(&format!("{}ms", elapsed.as_millis())) {
+        let ms = elapsed.as_millis();
+        if let Ok(value) = HeaderValue::from_str(&format!("{ms}ms")) {
             resp.headers_mut().insert("x-response-time", value);
+        }
+        if api {
+            resp.headers_mut()
+                .insert("x-duration-ms", HeaderValue::from(ms as u64));
         }
         let status = resp.status().as_u16();
         let rid = request_id.as_ref().map(RequestId::as_str).unwrap_or("");

@@ -205,10 +205,7 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         let tier = if gated {
             let conviction = match caller.wallet() {
                 Some(wallet) => {
-                    let request_id = req
-                        .extensions()
-                        .get::<RequestId>()
-                        .map_or("", RequestId::as_str);
+                    let request_id = req.extensions().get::<RequestId>();
                     conviction_of(state, request_id, wallet).await
                 }
                 None => Conviction::observer(),

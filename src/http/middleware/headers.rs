@@ -94,6 +94,16 @@ impl CorsOrigins {
     }
 }
 
+/// What a browser may send (preflight): the original's three, W3C trace context and
+/// conditional requests.
+const ALLOWED_HEADERS: &str =
+    "Content-Type, Authorization, X-Request-Id, traceparent, tracestate, If-None-Match";
+/// What a browser client may read from an answer: correlation, timing, economics, tier and
+/// rate-limit state, and the validators it revalidates with.
+const EXPOSED_HEADERS: &str = "X-Request-Id, X-Response-Time, X-Duration-Ms, traceparent, \
+X-Trace-Id, X-Span-Id, X-Cost-Micro-USD, X-Model-Used, X-Model-Pool, X-Conviction-Tier, \
+X-Enrichment-Latency-Ms, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After, ETag";
+
 /// CORS on `/api/*`. An origin that is not allowed gets no `Access-Control-Allow-Origin` (the
 /// browser then refuses the response); the request itself is served, as in the original.
 pub struct Cors(pub Arc<CorsOrigins>);
@@ -149,7 +159,7 @@ impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
             );
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("Content-Type, Authorization, X-Request-Id"),
+                HeaderValue::from_static(ALLOWED_HEADERS),
             );
             headers.insert(
                 header::ACCESS_CONTROL_MAX_AGE,
@@ -162,7 +172,7 @@ impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
         self.allow(&origin, headers);
         headers.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("X-Request-Id, X-Response-Time"),
+            HeaderValue::from_static(EXPOSED_HEADERS),
         );
         Ok(resp)
     }

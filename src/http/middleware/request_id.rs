@@ -1,21 +1,46 @@
-//! `x-request-id`: echo a well-formed incoming id, else generate a UUIDv4; the effective id is
-//! put in the request extensions (for logs and upstream calls) and on every response.
+//! Correlation of a request: `x-request-id` (a well-formed incoming id is echoed, else a UUIDv4
+//! is generated) and W3C trace context (a well-formed incoming `traceparent` is continued, else
+//! a trace starts; this request is a new span of it). Both go in the request extensions (for
+//! logs and upstream calls) and on every response as `x-request-id`, `traceparent`,
+//! `x-trace-id` and `x-span-id`.
 
 use std::sync::Arc;
 
-use poem::http::HeaderValue;
+use poem::http::{HeaderName, HeaderValue};
 use poem::{Endpoint, Middleware, Request, Response, Result};
+
+use crate::core::trace::TraceParent;
+use crate::core::upstream::CallContext;
 
 pub const HEADER: &str = "x-request-id";
 const MAX_LEN: usize = 128;
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACE_ID: HeaderName = HeaderName::from_static("x-trace-id");
+const SPAN_ID: HeaderName = HeaderName::from_static("x-span-id");
 
-/// The effective request id of the request being served.
+/// The effective request id of the request being served, and the `traceparent` of its span.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestId(pub Arc<str>);
+pub struct RequestId {
+    id: Arc<str>,
+    traceparent: Arc<str>,
+}
 
 impl RequestId {
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.id
+    }
+
+    /// `00-<trace id>-<span id>-<flags>`: what upstream calls carry, the span being their parent.
+    pub fn traceparent(&self) -> &str {
+        &self.traceparent
+    }
+
+    /// The context of an upstream call made for this request on behalf of `wallet`.
+    pub fn call_context(&self, wallet: Option<&str>) -> CallContext {
+        CallContext {
+            wallet: wallet.map(str::to_owned),
+            ..CallContext::correlated(&self.id, Some(&self.traceparent))
+        }
     }
 }
 
@@ -26,6 +51,25 @@ fn acceptable(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// This request's span: a child of a well-formed incoming `traceparent`, else a new trace.
+fn span_of(req: &Request) -> TraceParent {
+    let parent = req
+        .headers()
+        .get(TRACEPARENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceParent::parse);
+    // UUIDv4 bytes are random but for the version (byte 6) and variant (byte 8) bits.
+    let random = *uuid::Uuid::new_v4().as_bytes();
+    let mut span = [0u8; 8];
+    span[..6].copy_from_slice(&random[..6]);
+    span[6..].copy_from_slice(&random[9..11]);
+    let fresh = match parent {
+        Some(_) => [0; 16],
+        None => *uuid::Uuid::new_v4().as_bytes(),
+    };
+    TraceParent::child(parent, fresh, span)
 }
 
 pub struct RequestIds;
@@ -48,10 +92,25 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
             Some(incoming) if acceptable(incoming) => Arc::from(incoming),
             _ => Arc::from(uuid::Uuid::new_v4().to_string()),
         };
-        req.extensions_mut().insert(RequestId(id.clone()));
+        let traceparent: Arc<str> = Arc::from(span_of(&req).header());
+        req.extensions_mut().insert(RequestId {
+            id: id.clone(),
+            traceparent: traceparent.clone(),
+        });
         let mut resp = self.0.get_response(req).await;
+        let headers = resp.headers_mut();
         if let Ok(value) = HeaderValue::from_str(&id) {
-            resp.headers_mut().insert(HEADER, value);
+            headers.insert(HEADER, value);
+        }
+        // Lowercase hex only: always valid header values.
+        for (name, value) in [
+            (TRACEPARENT, &traceparent[..]),
+            (TRACE_ID, &traceparent[3..35]),
+            (SPAN_ID, &traceparent[36..52]),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                headers.insert(name, value);
+            }
         }
         Ok(resp)
     }

@@ -63,7 +63,7 @@ impl<A: Adapters> ChatStream<A> {
     }
 
     /// What the stream adds to Finn's frames for `wallet`.
-    async fn enrichment(&self, request_id: &str, wallet: &str) -> Enrichment {
+    async fn enrichment(&self, request_id: Option<&RequestId>, wallet: &str) -> Enrichment {
         let state = &self.state;
         let conviction = conviction_of(state, request_id, wallet).await;
         let mut enrichment = Enrichment {
@@ -71,11 +71,7 @@ impl<A: Adapters> ChatStream<A> {
             tier: conviction.tier.as_str().to_owned(),
             ..Enrichment::default()
         };
-        let ctx = CallContext {
-            request_id: request_id.to_owned(),
-            wallet: Some(wallet.to_owned()),
-            memory_context: None,
-        };
+        let ctx = request_id.map_or_else(CallContext::default, |id| id.call_context(Some(wallet)));
         if let (_, Some(projection)) = state.chat.memory(&ctx, wallet).await {
             let context = projection.active_context;
             enrichment.memory = Some((
@@ -129,9 +125,9 @@ impl<A: Adapters> Endpoint for ChatStream<A> {
                 "Ask POST /api/ws/ticket for a ticket and pass it as ?ticket=",
             ));
         }
-        let request_id = req
-            .extensions()
-            .get::<RequestId>()
+        let correlation = req.extensions().get::<RequestId>().cloned();
+        let request_id = correlation
+            .as_ref()
             .map(|id| id.as_str().to_owned())
             .unwrap_or_default();
         let invalid = || {
@@ -170,14 +166,17 @@ impl<A: Adapters> Endpoint for ChatStream<A> {
                 ));
             }
         };
-        let Ok(finn) = state.finn.open(&request_id, &session_id).await else {
+        let ctx = correlation
+            .as_ref()
+            .map_or_else(CallContext::default, |id| id.call_context(None));
+        let Ok(finn) = state.finn.open(&ctx, &session_id).await else {
             return Ok(refuse(
                 StatusCode::UNAUTHORIZED,
                 "upstream_unavailable",
                 "The agent runtime cannot be reached",
             ));
         };
-        let translator = Translator::new(self.enrichment(&request_id, &wallet).await);
+        let translator = Translator::new(self.enrichment(correlation.as_ref(), &wallet).await);
         let closing = state.streams.closing();
         let (timers, chat) = (self.timers, state.chat.clone());
         tracing::info!(
