@@ -17,9 +17,10 @@ use super::stream::{StreamTarget, default_ws_url};
 use crate::core::identity::OracleIdentity;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{CircuitState, Ownership, UpstreamHealth};
+use crate::core::personality::{Evolution, Personality};
 use crate::core::ports::{
-    AgentRuntime, CronRegistry, OracleSource, OwnershipResolver, SoulMemory, StakingLookup,
-    UpstreamProbe,
+    AgentRuntime, CronRegistry, OracleSource, OwnershipResolver, PersonalitySource, SoulMemory,
+    StakingLookup, UpstreamProbe,
 };
 use crate::core::schedule::CronRegistration;
 use crate::core::upstream::{
@@ -743,6 +744,26 @@ impl OracleSource for FinnClient {
                 Err(UpstreamError::Unavailable)
             }
         }
+    }
+}
+
+impl PersonalitySource for FinnClient {
+    async fn personality(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+    ) -> Result<Option<Personality>, UpstreamError> {
+        let segments = ["api", "identity", nft_id, "beauvoir"];
+        self.lookup(&segments, ctx, "beauvoir").await
+    }
+
+    async fn evolution(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+    ) -> Result<Option<Vec<Evolution>>, UpstreamError> {
+        let segments = ["api", "identity", nft_id, "evolution"];
+        self.lookup(&segments, ctx, "evolution").await
     }
 }
 

@@ -102,6 +102,7 @@ pub struct Config {
     pub rate_limit_rpm: u32,
     pub schedule_callback_secret: Option<Secret>,
     pub conviction_tier_ttl: Duration,
+    pub personality_ttl: Duration,
     pub x402_enabled: bool,
     pub database: Option<DatabaseConfig>,
     pub shutdown_grace: Duration,
@@ -275,6 +276,8 @@ impl Config {
         let schedule_callback_secret = env.get("DIXIE_SCHEDULE_CALLBACK_SECRET").map(Secret);
         let conviction_tier_ttl =
             Duration::from_secs(env.int("DIXIE_CONVICTION_TIER_TTL", 300u64, 0, 86_400)?);
+        let personality_ttl =
+            Duration::from_secs(env.int("DIXIE_PERSONALITY_TTL", 1800u64, 0, 86_400)?);
 
         let database = database::database(&env)?;
 
@@ -304,6 +307,7 @@ impl Config {
             rate_limit_rpm,
             schedule_callback_secret,
             conviction_tier_ttl,
+            personality_ttl,
             x402_enabled,
             database,
             shutdown_grace,

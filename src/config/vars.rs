@@ -151,6 +151,11 @@ pub const VARS: &[VarSpec] = &[
         help: "seconds a wallet's conviction tier is reused, 0..86400 (0 = ask Finn every request)",
     },
     VarSpec {
+        name: "DIXIE_PERSONALITY_TTL",
+        default: "1800",
+        help: "seconds a dNFT's personality (Finn's BEAUVOIR answer) is reused, 0..86400 (0 = ask Finn every request)",
+    },
+    VarSpec {
         name: "DIXIE_X402_ENABLED",
         default: "false",
         help: "true | false: x402 payment scaffold headers",

@@ -7,8 +7,8 @@
 
 use crate::core::ports::{
     AgentRuntime, AgentStreams, CronRegistry, NonceStore, OracleSource, OwnershipResolver,
-    PromptHandoff, ReputationStore, ScheduleStore, SoulMemory, StakingLookup, TicketStore,
-    UpstreamProbe,
+    PersonalitySource, PromptHandoff, ReputationStore, ScheduleStore, SoulMemory, StakingLookup,
+    TicketStore, UpstreamProbe,
 };
 
 /// Everything kept in the service's own storage: one backend (memory | PostgreSQL) serves
@@ -37,6 +37,7 @@ pub trait Runtime:
     + CronRegistry
     + StakingLookup
     + OracleSource
+    + PersonalitySource
 {
 }
 
@@ -49,5 +50,6 @@ impl<T> Runtime for T where
         + CronRegistry
         + StakingLookup
         + OracleSource
+        + PersonalitySource
 {
 }

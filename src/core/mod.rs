@@ -14,6 +14,7 @@ pub mod identity;
 pub mod memory;
 pub mod ownership;
 pub mod payment;
+pub mod personality;
 pub mod ports;
 pub mod ratelimit;
 pub mod reputation;

@@ -9,6 +9,7 @@ use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::chat::ChatService;
 use crate::core::families::{Persistence, Runtime};
+use crate::core::personality::Personalities;
 use crate::core::ports::{AllowlistStore, PaymentGate, TokenSigner};
 use crate::core::ratelimit::RateLimiter;
 use crate::http::cache::{ConvictionCache, HealthCache, OracleCache};
@@ -62,6 +63,8 @@ pub struct Settings {
     pub callback_secret: Option<Secret>,
     /// How long a resolved conviction tier is reused (zero: never).
     pub conviction_ttl: Duration,
+    /// How long a dNFT's personality is reused (zero: never).
+    pub personality_ttl: Duration,
     /// How long a streaming chat's prompt waits for the caller's stream.
     pub chat_handoff: Duration,
     /// Chat streams this process holds open at most.
@@ -81,6 +84,9 @@ pub struct Parts<A: Adapters> {
     pub payment: A::Payment,
     pub allowlist: A::Allowlist,
 }
+
+/// The personality use case of a server's adapters.
+pub type PersonalityService<A> = Personalities<<A as Adapters>::Finn>;
 
 /// The chat use case of a server's adapters.
 pub type Chat<A> =
@@ -104,6 +110,7 @@ pub struct AppState<A: Adapters> {
     pub(crate) convictions: ConvictionCache,
     pub(crate) oracle: OracleCache,
     pub chat: Chat<A>,
+    pub personalities: PersonalityService<A>,
     /// The chat streams open in this process.
     pub streams: Arc<Streams>,
 }
@@ -120,6 +127,7 @@ impl<A: Adapters> AppState<A> {
             settings.chat_handoff.as_secs() as i64,
         );
         let streams = Arc::new(Streams::new(settings.ws_max_streams));
+        let personalities = Personalities::new(parts.finn.clone(), settings.personality_ttl);
         Arc::new(AppState {
             db: parts.db,
             signer: parts.signer,
@@ -135,6 +143,7 @@ impl<A: Adapters> AppState<A> {
             convictions,
             oracle: OracleCache::default(),
             chat,
+            personalities,
             streams,
         })
     }

@@ -16,6 +16,7 @@ mod identity;
 mod learning;
 mod memory;
 mod openapi;
+mod personality;
 mod pipeline;
 mod purity;
 mod reputation;

@@ -59,6 +59,8 @@ pub struct StandinState {
     ws_prompts: Mutex<Vec<String>>,
     /// Streams open now.
     ws_open: std::sync::atomic::AtomicUsize,
+    /// BEAUVOIR personalities and their evolution by nftId (unknown: 404).
+    personalities: Mutex<HashMap<String, (serde_json::Value, serde_json::Value)>>,
     /// Model and cost a message reply reports (Finn 858dbf41 reports neither).
     economics: Mutex<Option<(String, u64)>>,
 }
@@ -229,6 +231,27 @@ impl FinnStandin {
 
     /// Speaks like Finn at 858dbf41: `/nfts` and `/ownership` are not mounted (404) and `/nft`
     /// answers `{nft: {collection, tokenId, title}}` (the canonical id must be built).
+    /// Finn knows a personality for `nft_id` (version 3, two evolution steps).
+    pub fn set_personality(&self, nft_id: &str, name: &str) {
+        let personality = json!({
+            "nftId": nft_id, "name": name, "traits": ["curious", "warm"],
+            "antiNarration": ["never narrates its own actions"],
+            "damp96Summary": {"warmth": 0.7, "formality": 0.2},
+            "version": 3, "lastEvolved": "2026-11-30T12:00:00Z"
+        });
+        let evolution = json!([
+            {"version": 2, "timestamp": "2026-11-01T00:00:00Z", "changes": ["warmer"],
+             "trigger": "interaction_pattern"},
+            {"version": 3, "timestamp": "2026-11-30T12:00:00Z", "changes": ["more curious"],
+             "trigger": "compound_learning"}
+        ]);
+        self.state
+            .personalities
+            .lock()
+            .unwrap()
+            .insert(nft_id.to_owned(), (personality, evolution));
+    }
+
     /// Message replies report `model` and `cost_micro_usd`.
     pub fn report_economics(&self, model: &str, cost_micro_usd: u64) {
         *self.state.economics.lock().unwrap() = Some((model.to_owned(), cost_micro_usd));
@@ -600,6 +623,37 @@ async fn staking(
     }
 }
 
+/// `/api/identity/{nftId}/beauvoir` and `/evolution` (§1.5.8; not served by Finn 858dbf41).
+#[handler]
+async fn beauvoir(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(nft_id): Path<String>,
+) -> Response {
+    if let Some(r) = state.enter("beauvoir", req.headers(), b"").await {
+        return r;
+    }
+    match state.personalities.lock().unwrap().get(&nft_id) {
+        Some((personality, _)) => Json(personality.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"code": "NOT_FOUND"}))).into_response(),
+    }
+}
+
+#[handler]
+async fn beauvoir_evolution(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    Path(nft_id): Path<String>,
+) -> Response {
+    if let Some(r) = state.enter("evolution", req.headers(), b"").await {
+        return r;
+    }
+    match state.personalities.lock().unwrap().get(&nft_id) {
+        Some((_, evolution)) => Json(evolution.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"code": "NOT_FOUND"}))).into_response(),
+    }
+}
+
 #[handler]
 async fn projection(
     state: Data<&Arc<StandinState>>,
@@ -759,6 +813,8 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         .at("/api/identity/wallet/:wallet/nft", get(wallet_nft))
         .at("/api/identity/wallet/:wallet/nfts", get(wallet_nfts))
         .at("/api/identity/oracle", get(oracle))
+        .at("/api/identity/:nft/beauvoir", get(beauvoir))
+        .at("/api/identity/:nft/evolution", get(beauvoir_evolution))
         .at(
             "/api/identity/wallet/:wallet/ownership",
             get(wallet_ownership),

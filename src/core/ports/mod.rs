@@ -17,6 +17,7 @@ use crate::core::identity::OracleIdentity;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{Ownership, UpstreamHealth};
 use crate::core::payment::PaymentVerdict;
+use crate::core::personality::{Evolution, Personality};
 use crate::core::reputation::{
     Derived, RecordOutcome, ReputationAggregate, ReputationEvent, StateCounts, StoreInfo,
     StoredEvent, TaskTypeCohort,
@@ -202,6 +203,26 @@ pub trait OracleSource: Clone + Send + Sync + 'static {
         &self,
         ctx: &CallContext,
     ) -> impl Future<Output = Result<OracleIdentity, UpstreamError>> + Send;
+}
+
+/// A dNFT's personality (Finn `GET /api/identity/{nftId}/beauvoir` and `/evolution`, §1.5.8).
+///
+/// Contract: `Ok(None)` when the runtime knows none (404); a failure or an answer of another
+/// shape is an [`UpstreamError`] plus a log line. Calls carry the context's request id and
+/// trace, never its wallet.
+pub trait PersonalitySource: Clone + Send + Sync + 'static {
+    fn personality(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+    ) -> impl Future<Output = Result<Option<Personality>, UpstreamError>> + Send;
+
+    /// The evolution, oldest first.
+    fn evolution(
+        &self,
+        ctx: &CallContext,
+        nft_id: &str,
+    ) -> impl Future<Output = Result<Option<Vec<Evolution>>, UpstreamError>> + Send;
 }
 
 /// The agent runtime's chat sessions (Finn `/api/sessions*`).

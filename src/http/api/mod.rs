@@ -7,6 +7,7 @@ pub mod health;
 pub mod identity;
 pub mod learning;
 pub mod memory;
+pub mod personality;
 pub mod reputation;
 pub mod root;
 pub mod schedule;
@@ -25,6 +26,8 @@ pub enum ApiTags {
     Chat,
     /// Who the oracle is
     Identity,
+    /// A dNFT's personality (BEAUVOIR) and its evolution
+    Personality,
     /// What a dNFT's agent has learned (owner only)
     Learning,
     /// A dNFT's soul memory, kept by Finn (owner, delegates, access policy)
@@ -43,6 +46,7 @@ pub type Apis<A> = (
     auth::AuthApi<A>,
     chat::ChatApi<A>,
     identity::IdentityApi<A>,
+    personality::PersonalityApi<A>,
     learning::LearningApi<A>,
     memory::MemoryApi<A>,
     schedule::ScheduleApi<A>,
@@ -68,6 +72,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             auth::AuthApi::new(state.clone()),
             chat::ChatApi::new(state.clone()),
             identity::IdentityApi::new(state.clone()),
+            personality::PersonalityApi::new(state.clone()),
             learning::LearningApi::new(state.clone()),
             memory::MemoryApi::new(state.clone()),
             schedule::ScheduleApi::new(state.clone()),
