@@ -14,13 +14,14 @@ use serde_json::Value;
 
 use super::lookups::LookupCache;
 use super::stream::{StreamTarget, default_ws_url};
+use crate::core::autonomous::Permissions;
 use crate::core::identity::OracleIdentity;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{CircuitState, Ownership, UpstreamHealth};
 use crate::core::personality::{Evolution, Personality};
 use crate::core::ports::{
-    AgentRuntime, CronRegistry, OracleSource, OwnershipResolver, PersonalitySource, SoulMemory,
-    StakingLookup, UpstreamProbe,
+    AgentRuntime, CronRegistry, OracleSource, OwnershipResolver, PermissionSync, PersonalitySource,
+    SoulMemory, StakingLookup, UpstreamProbe,
 };
 use crate::core::schedule::CronRegistration;
 use crate::core::upstream::{
@@ -744,6 +745,25 @@ impl OracleSource for FinnClient {
                 Err(UpstreamError::Unavailable)
             }
         }
+    }
+}
+
+impl PermissionSync for FinnClient {
+    async fn push_permissions(
+        &self,
+        ctx: &CallContext,
+        permissions: &Permissions,
+    ) -> Result<(), UpstreamError> {
+        let body = serde_json::to_value(permissions).map_err(|_| UpstreamError::Unavailable)?;
+        let segments = [
+            "api",
+            "autonomous",
+            permissions.nft_id.as_str(),
+            "permissions",
+        ];
+        self.session_call(Method::PUT, &segments, Some(&body), ctx, false)
+            .await
+            .map(|_| ())
     }
 }
 

@@ -1,11 +1,13 @@
 //! In-memory adapters: the default when no `DATABASE_URL` is set. State lives for the process.
 
+mod autonomous;
 mod handoffs;
 mod nonces;
 mod reputation;
 mod schedules;
 mod tickets;
 
+pub use autonomous::MemoryAutonomousStore;
 pub use handoffs::MemoryPromptHandoff;
 pub use nonces::MemoryNonceStore;
 pub use reputation::MemoryReputationStore;
@@ -22,6 +24,7 @@ pub struct MemoryPersistence {
     pub schedules: MemoryScheduleStore,
     pub tickets: MemoryTicketStore,
     pub handoffs: MemoryPromptHandoff,
+    pub autonomous: MemoryAutonomousStore,
 }
 
 impl MemoryPersistence {
@@ -36,6 +39,7 @@ impl Persistence for MemoryPersistence {
     type Schedules = MemoryScheduleStore;
     type Tickets = MemoryTicketStore;
     type Handoffs = MemoryPromptHandoff;
+    type Autonomous = MemoryAutonomousStore;
 
     fn reputation(&self) -> &Self::Reputation {
         &self.reputation
@@ -51,5 +55,8 @@ impl Persistence for MemoryPersistence {
     }
     fn handoffs(&self) -> &Self::Handoffs {
         &self.handoffs
+    }
+    fn autonomous(&self) -> &Self::Autonomous {
+        &self.autonomous
     }
 }

@@ -1,6 +1,7 @@
 //! PostgreSQL adapters: the reputation store on a bb8 pool of diesel-async connections, the
 //! embedded migrations, and `sslmode` handling.
 
+mod autonomous;
 mod handoffs;
 pub mod migrate;
 mod nonces;
@@ -12,6 +13,7 @@ mod store;
 mod tickets;
 pub mod tls;
 
+pub use autonomous::PostgresAutonomousStore;
 pub use handoffs::PostgresPromptHandoff;
 pub use nonces::PostgresNonceStore;
 pub use pool::{PgPool, PoolSettings};
@@ -29,6 +31,7 @@ pub struct PostgresPersistence {
     pub schedules: PostgresScheduleStore,
     pub tickets: PostgresTicketStore,
     pub handoffs: PostgresPromptHandoff,
+    pub autonomous: PostgresAutonomousStore,
 }
 
 impl PostgresPersistence {
@@ -38,7 +41,8 @@ impl PostgresPersistence {
             nonces: PostgresNonceStore::new(pool.clone()),
             schedules: PostgresScheduleStore::new(pool.clone()),
             tickets: PostgresTicketStore::new(pool.clone()),
-            handoffs: PostgresPromptHandoff::new(pool),
+            handoffs: PostgresPromptHandoff::new(pool.clone()),
+            autonomous: PostgresAutonomousStore::new(pool),
         }
     }
 }
@@ -49,6 +53,7 @@ impl Persistence for PostgresPersistence {
     type Schedules = PostgresScheduleStore;
     type Tickets = PostgresTicketStore;
     type Handoffs = PostgresPromptHandoff;
+    type Autonomous = PostgresAutonomousStore;
 
     fn reputation(&self) -> &Self::Reputation {
         &self.reputation
@@ -64,5 +69,8 @@ impl Persistence for PostgresPersistence {
     }
     fn handoffs(&self) -> &Self::Handoffs {
         &self.handoffs
+    }
+    fn autonomous(&self) -> &Self::Autonomous {
+        &self.autonomous
     }
 }

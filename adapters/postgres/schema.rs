@@ -61,3 +61,20 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    autonomous_grants (nft_id) {
+        nft_id -> Text,
+        permissions -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    autonomous_audit (seq) {
+        seq -> BigInt,
+        nft_id -> Text,
+        at -> BigInt,
+        entry -> Jsonb,
+    }
+}

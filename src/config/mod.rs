@@ -103,6 +103,8 @@ pub struct Config {
     pub schedule_callback_secret: Option<Secret>,
     pub conviction_tier_ttl: Duration,
     pub personality_ttl: Duration,
+    /// Daily cap (µUSD) of a dNFT whose autonomous permissions nobody set.
+    pub autonomous_budget: u64,
     pub x402_enabled: bool,
     pub database: Option<DatabaseConfig>,
     pub shutdown_grace: Duration,
@@ -276,6 +278,8 @@ impl Config {
         let schedule_callback_secret = env.get("DIXIE_SCHEDULE_CALLBACK_SECRET").map(Secret);
         let conviction_tier_ttl =
             Duration::from_secs(env.int("DIXIE_CONVICTION_TIER_TTL", 300u64, 0, 86_400)?);
+        let autonomous_budget =
+            env.int("DIXIE_AUTONOMOUS_BUDGET", 100_000u64, 0, 1_000_000_000_000)?;
         let personality_ttl =
             Duration::from_secs(env.int("DIXIE_PERSONALITY_TTL", 1800u64, 0, 86_400)?);
 
@@ -308,6 +312,7 @@ impl Config {
             schedule_callback_secret,
             conviction_tier_ttl,
             personality_ttl,
+            autonomous_budget,
             x402_enabled,
             database,
             shutdown_grace,

@@ -151,6 +151,11 @@ pub const VARS: &[VarSpec] = &[
         help: "seconds a wallet's conviction tier is reused, 0..86400 (0 = ask Finn every request)",
     },
     VarSpec {
+        name: "DIXIE_AUTONOMOUS_BUDGET",
+        default: "100000",
+        help: "daily cap in micro-USD of a dNFT whose autonomous permissions nobody set, 0..10^12",
+    },
+    VarSpec {
         name: "DIXIE_PERSONALITY_TTL",
         default: "1800",
         help: "seconds a dNFT's personality (Finn's BEAUVOIR answer) is reused, 0..86400 (0 = ask Finn every request)",

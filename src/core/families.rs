@@ -6,9 +6,9 @@
 //! HTTP state do not change.
 
 use crate::core::ports::{
-    AgentRuntime, AgentStreams, CronRegistry, NonceStore, OracleSource, OwnershipResolver,
-    PersonalitySource, PromptHandoff, ReputationStore, ScheduleStore, SoulMemory, StakingLookup,
-    TicketStore, UpstreamProbe,
+    AgentRuntime, AgentStreams, AutonomousStore, CronRegistry, NonceStore, OracleSource,
+    OwnershipResolver, PermissionSync, PersonalitySource, PromptHandoff, ReputationStore,
+    ScheduleStore, SoulMemory, StakingLookup, TicketStore, UpstreamProbe,
 };
 
 /// Everything kept in the service's own storage: one backend (memory | PostgreSQL) serves
@@ -19,12 +19,14 @@ pub trait Persistence: Send + Sync + 'static {
     type Schedules: ScheduleStore;
     type Tickets: TicketStore;
     type Handoffs: PromptHandoff;
+    type Autonomous: AutonomousStore;
 
     fn reputation(&self) -> &Self::Reputation;
     fn nonces(&self) -> &Self::Nonces;
     fn schedules(&self) -> &Self::Schedules;
     fn tickets(&self) -> &Self::Tickets;
     fn handoffs(&self) -> &Self::Handoffs;
+    fn autonomous(&self) -> &Self::Autonomous;
 }
 
 /// Every port the agent runtime (Finn) serves, as one bound.
@@ -38,6 +40,7 @@ pub trait Runtime:
     + StakingLookup
     + OracleSource
     + PersonalitySource
+    + PermissionSync
 {
 }
 
@@ -51,5 +54,6 @@ impl<T> Runtime for T where
         + StakingLookup
         + OracleSource
         + PersonalitySource
+        + PermissionSync
 {
 }

@@ -4,6 +4,7 @@
 //! layer of this crate; `tests/api/purity.rs` fails the build's tests if it does.
 
 pub mod auth;
+pub mod autonomous;
 pub mod chat;
 pub mod clock;
 pub mod conviction;

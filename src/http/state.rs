@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::config::Secret;
 use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
+use crate::core::autonomous::AutonomousService;
 use crate::core::chat::ChatService;
 use crate::core::families::{Persistence, Runtime};
 use crate::core::personality::Personalities;
@@ -65,6 +66,8 @@ pub struct Settings {
     pub conviction_ttl: Duration,
     /// How long a dNFT's personality is reused (zero: never).
     pub personality_ttl: Duration,
+    /// Daily cap (µUSD) of a dNFT whose autonomous permissions nobody set.
+    pub autonomous_budget: u64,
     /// How long a streaming chat's prompt waits for the caller's stream.
     pub chat_handoff: Duration,
     /// Chat streams this process holds open at most.
@@ -87,6 +90,10 @@ pub struct Parts<A: Adapters> {
 
 /// The personality use case of a server's adapters.
 pub type PersonalityService<A> = Personalities<<A as Adapters>::Finn>;
+
+/// The autonomous use case of a server's adapters.
+pub type Autonomous<A> =
+    AutonomousService<<A as Adapters>::Finn, <<A as Adapters>::Db as Persistence>::Autonomous>;
 
 /// The chat use case of a server's adapters.
 pub type Chat<A> =
@@ -111,6 +118,7 @@ pub struct AppState<A: Adapters> {
     pub(crate) oracle: OracleCache,
     pub chat: Chat<A>,
     pub personalities: PersonalityService<A>,
+    pub autonomous: Autonomous<A>,
     /// The chat streams open in this process.
     pub streams: Arc<Streams>,
 }
@@ -128,6 +136,11 @@ impl<A: Adapters> AppState<A> {
         );
         let streams = Arc::new(Streams::new(settings.ws_max_streams));
         let personalities = Personalities::new(parts.finn.clone(), settings.personality_ttl);
+        let autonomous = AutonomousService::new(
+            parts.finn.clone(),
+            parts.db.autonomous().clone(),
+            settings.autonomous_budget,
+        );
         Arc::new(AppState {
             db: parts.db,
             signer: parts.signer,
@@ -144,6 +157,7 @@ impl<A: Adapters> AppState<A> {
             oracle: OracleCache::default(),
             chat,
             personalities,
+            autonomous,
             streams,
         })
     }

@@ -111,6 +111,7 @@ pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
         callback_secret: config.schedule_callback_secret.clone(),
         conviction_ttl: config.conviction_tier_ttl,
         personality_ttl: config.personality_ttl,
+        autonomous_budget: config.autonomous_budget,
         chat_handoff: config.chat_handoff,
         ws_max_streams: config.ws_max_streams,
         stream_timers: http::stream::Timers {

@@ -1,9 +1,9 @@
-//! The persistence contracts (reputation, nonces, schedules, tickets and handoffs) against the
-//! in-memory adapters.
+//! The persistence contracts (reputation, nonces, schedules, tickets, handoffs and autonomous
+//! permissions) against the in-memory adapters.
 
 use dixie::adapters::memory::{
-    MemoryNonceStore, MemoryPromptHandoff, MemoryReputationStore, MemoryScheduleStore,
-    MemoryTicketStore,
+    MemoryAutonomousStore, MemoryNonceStore, MemoryPromptHandoff, MemoryReputationStore,
+    MemoryScheduleStore, MemoryTicketStore,
 };
 
 pub struct NoCleanup;
@@ -30,6 +30,14 @@ async fn memory_streams() -> (MemoryTicketStore, MemoryPromptHandoff, NoCleanup)
         MemoryPromptHandoff::default(),
         NoCleanup,
     )
+}
+
+async fn memory_autonomous() -> (MemoryAutonomousStore, NoCleanup) {
+    (MemoryAutonomousStore::default(), NoCleanup)
+}
+
+mod autonomous {
+    crate::autonomous_contract!(super::memory_autonomous);
 }
 
 mod reputation {

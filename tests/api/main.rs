@@ -6,6 +6,7 @@ mod support;
 mod admin;
 mod asyncapi;
 mod auth;
+mod autonomous;
 mod chat;
 mod contract_memory;
 mod errors;

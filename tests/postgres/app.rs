@@ -1,4 +1,5 @@
-//! The app on PostgreSQL: health shape, and reputation that survives a restart.
+//! The app on PostgreSQL: health shape, and reputation and autonomous permissions that survive
+//! a restart.
 
 use crate::support::pg::TestDb;
 use crate::support::{finn, redact, spawn_app};
@@ -165,6 +166,50 @@ async fn issuing_nonces_stores_nothing_only_logins_are_remembered() {
     let text = wallet.message(last["nonce"].as_str().unwrap()).text();
     assert_eq!(app.login(&text, &wallet.sign(&text)).await.status(), 200);
     assert_eq!(db.scalar("SELECT count(*) FROM siwe_nonces").await, 1);
+    app.stop().await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autonomous_permissions_and_their_audit_survive_a_restart() {
+    use crate::support::siwe::Wallet;
+    use reqwest::Method;
+    let db = TestDb::create().await;
+    let finn = finn::spawn().await;
+    let (owner, stranger) = (Wallet::new(85), Wallet::new(86));
+    finn.add_owner(&owner.address, "mibera:85", &[]);
+    finn.set_stake(&owner.address, 10_000.0);
+    let env = [("DATABASE_URL", db.url.as_str()), ("FINN_URL", &finn.url())];
+    let path = "/api/autonomous/mibera:85/permissions";
+
+    let app = spawn_app(&env).await;
+    let jwt = app.token_for(&owner).await;
+    let body = serde_json::json!({"enabled": true, "toolWhitelist": ["search"]});
+    let (status, written) = app.call(Method::PUT, path, &jwt, Some(body)).await;
+    assert_eq!(status, 200, "{written}");
+    let other = app.token_for(&stranger).await;
+    let (status, _) = app.call(Method::GET, path, &other, None).await;
+    assert_eq!(status, 403);
+    app.stop().await;
+
+    let app = spawn_app(&env).await;
+    let jwt = app.token_for(&owner).await;
+    let (status, read) = app.call(Method::GET, path, &jwt, None).await;
+    assert_eq!((status, &read), (200, &written));
+    let (_, audit) = app
+        .call(Method::GET, "/api/autonomous/mibera:85/audit", &jwt, None)
+        .await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["access_refused", "permissions_updated"]);
+    let (_, summary) = app
+        .call(Method::GET, "/api/autonomous/mibera:85/summary", &jwt, None)
+        .await;
+    assert_eq!(summary["totalActions"], 2);
     app.stop().await;
     db.finish().await;
 }

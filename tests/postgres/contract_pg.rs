@@ -13,6 +13,10 @@ mod schedules {
     crate::schedule_contract!(crate::support::pg::schedule_store);
 }
 
+mod autonomous {
+    crate::autonomous_contract!(crate::support::pg::autonomous_store);
+}
+
 mod streams {
     crate::stream_contract!(crate::support::pg::stream_stores);
 }

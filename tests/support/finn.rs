@@ -654,6 +654,23 @@ async fn beauvoir_evolution(
     }
 }
 
+/// `PUT /api/autonomous/{nftId}/permissions` (§6.3; not served by Finn 858dbf41): Finn's copy.
+#[handler]
+async fn autonomous_put(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    body: poem::web::Json<serde_json::Value>,
+) -> Response {
+    let bytes = body.0.to_string();
+    if let Some(r) = state
+        .enter("autonomous.put", req.headers(), bytes.as_bytes())
+        .await
+    {
+        return r;
+    }
+    Json(body.0).into_response()
+}
+
 #[handler]
 async fn projection(
     state: Data<&Arc<StandinState>>,
@@ -823,6 +840,10 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         .at("/api/sessions/:id", get(session_get))
         .at("/api/sessions/:id/message", poem::post(session_message))
         .at("/api/conviction/:wallet/staking", get(staking))
+        .at(
+            "/api/autonomous/:nft/permissions",
+            poem::put(autonomous_put),
+        )
         .at("/api/memory/:nft/projection", get(projection))
         .at("/api/memory/:nft/seal", poem::post(seal))
         .at("/api/memory/:nft/history", get(history))

@@ -1,6 +1,7 @@
 //! Shared test harness: the real app on port 0 and a real Finn stand-in on port 0.
 #![allow(dead_code)]
 
+pub mod autonomous_contract;
 pub mod contract;
 pub mod finn;
 pub mod nonce_contract;

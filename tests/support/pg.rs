@@ -172,6 +172,14 @@ pub async fn stream_stores() -> (
     )
 }
 
+pub async fn autonomous_store() -> (dixie::adapters::postgres::PostgresAutonomousStore, TestDb) {
+    let db = TestDb::create().await;
+    (
+        dixie::adapters::postgres::PostgresAutonomousStore::new(db.pool()),
+        db,
+    )
+}
+
 pub async fn schedule_store() -> (dixie::adapters::postgres::PostgresScheduleStore, TestDb) {
     let db = TestDb::create().await;
     (

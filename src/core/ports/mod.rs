@@ -12,6 +12,7 @@ use std::future::Future;
 
 use crate::core::auth::allowlist::Allowlist;
 use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
+use crate::core::autonomous::{AuditEntry, Permissions, StoredAudit};
 use crate::core::error::PortError;
 use crate::core::identity::OracleIdentity;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
@@ -376,6 +377,59 @@ pub trait ScheduleStore: Clone + Send + Sync + 'static {
         F: FnOnce(&mut Schedule) -> Execution + Send;
 
     fn history(&self, id: &str) -> impl Future<Output = Result<Vec<Execution>, PortError>> + Send;
+}
+
+/// Durable autonomous permissions and their audit trail (§1.5.12, D9).
+///
+/// Contract every adapter meets (checked by the shared contract suite):
+/// - `update` runs `change` on the stored permissions (`None`: never set) under a lock on the
+///   dNFT, then stores the permissions it returns and appends its audit entry in one atomic
+///   step; concurrent updates of one dNFT never lose one another. It answers what it stored.
+/// - `append` adds one entry; every entry gets a sequence number greater than every earlier.
+/// - `audit` answers the newest `limit` entries of the dNFT, newest first; `audit_between`
+///   those with `from <= at < to`, oldest first, at most `limit` (the newest of them).
+/// - A dependency failure is `PortError::Unavailable`, within the adapter's timeout.
+pub trait AutonomousStore: Clone + Send + Sync + 'static {
+    fn get(
+        &self,
+        nft_id: &str,
+    ) -> impl Future<Output = Result<Option<Permissions>, PortError>> + Send;
+
+    fn update<F>(
+        &self,
+        nft_id: &str,
+        change: F,
+    ) -> impl Future<Output = Result<Permissions, PortError>> + Send
+    where
+        F: FnOnce(Option<Permissions>) -> (Permissions, AuditEntry) + Send;
+
+    fn append(&self, entry: &AuditEntry) -> impl Future<Output = Result<i64, PortError>> + Send;
+
+    fn audit(
+        &self,
+        nft_id: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredAudit>, PortError>> + Send;
+
+    fn audit_between(
+        &self,
+        nft_id: &str,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredAudit>, PortError>> + Send;
+}
+
+/// The agent runtime's copy of autonomous permissions (Finn `PUT
+/// /api/autonomous/{nftId}/permissions`, §6.3; Finn 858dbf41 does not serve it).
+///
+/// Contract: as [`AgentRuntime`] for errors, breaker and correlation.
+pub trait PermissionSync: Clone + Send + Sync + 'static {
+    fn push_permissions(
+        &self,
+        ctx: &CallContext,
+        permissions: &Permissions,
+    ) -> impl Future<Output = Result<(), UpstreamError>> + Send;
 }
 
 /// Reports whether an upstream answers. Used by health; callers may cache the answer.

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod autonomous;
 pub mod chat;
 pub mod health;
 pub mod identity;
@@ -32,6 +33,8 @@ pub enum ApiTags {
     Learning,
     /// A dNFT's soul memory, kept by Finn (owner, delegates, access policy)
     Memory,
+    /// What a dNFT's agent may do on its own, and the audit trail of every change
+    Autonomous,
     /// Natural-language schedules fired by Finn's cron
     Schedule,
     /// Allowlist administration (admin key)
@@ -50,6 +53,7 @@ pub type Apis<A> = (
     learning::LearningApi<A>,
     memory::MemoryApi<A>,
     schedule::ScheduleApi<A>,
+    autonomous::AutonomousApi<A>,
     reputation::ReputationApi<A>,
     admin::AdminApi<A>,
 );
@@ -76,6 +80,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             learning::LearningApi::new(state.clone()),
             memory::MemoryApi::new(state.clone()),
             schedule::ScheduleApi::new(state.clone()),
+            autonomous::AutonomousApi::new(state.clone()),
             reputation::ReputationApi::new(state.clone()),
             admin::AdminApi::new(state),
         ),

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS autonomous_audit;
+DROP TABLE IF EXISTS autonomous_grants;
