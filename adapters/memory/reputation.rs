@@ -171,6 +171,19 @@ impl ReputationStore for MemoryReputationStore {
         })
     }
 
+    async fn recent_events(
+        &self,
+        nft_id: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, PortError> {
+        self.read(|i| {
+            i.events
+                .get(nft_id)
+                .map(|events| events[events.len().saturating_sub(limit)..].to_vec())
+                .unwrap_or_default()
+        })
+    }
+
     async fn record_event<F>(
         &self,
         nft_id: &str,

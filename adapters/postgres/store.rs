@@ -375,6 +375,36 @@ impl ReputationStore for PostgresReputationStore {
             .await
     }
 
+    async fn recent_events(
+        &self,
+        nft_id: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, PortError> {
+        self.pool
+            .timed(async {
+                let mut conn = self.pool.get().await?;
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let mut rows: Vec<(i64, Value)> = re::table
+                    .filter(re::nft_id.eq(nft_id))
+                    .order(re::seq.desc())
+                    .limit(limit)
+                    .select((re::seq, re::event))
+                    .load(&mut conn)
+                    .await
+                    .map_err(db_err)?;
+                rows.reverse();
+                rows.into_iter()
+                    .map(|(seq, v)| {
+                        Ok(StoredEvent {
+                            seq,
+                            event: from_json(v)?,
+                        })
+                    })
+                    .collect()
+            })
+            .await
+    }
+
     async fn record_event<F>(
         &self,
         nft_id: &str,

@@ -8,6 +8,7 @@ pub mod autonomous;
 pub mod chat;
 pub mod clock;
 pub mod conviction;
+pub mod enrichment;
 pub mod error;
 pub mod families;
 pub mod health;

@@ -9,6 +9,7 @@ use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::autonomous::AutonomousService;
 use crate::core::chat::ChatService;
+use crate::core::enrichment::EnrichmentService;
 use crate::core::families::{Persistence, Runtime};
 use crate::core::personality::Personalities;
 use crate::core::ports::{AllowlistStore, PaymentGate, TokenSigner};
@@ -95,6 +96,9 @@ pub type PersonalityService<A> = Personalities<<A as Adapters>::Finn>;
 pub type Autonomous<A> =
     AutonomousService<<A as Adapters>::Finn, <<A as Adapters>::Db as Persistence>::Autonomous>;
 
+/// The review-context use case of a server's adapters.
+pub type Enrichment<A> = EnrichmentService<<<A as Adapters>::Db as Persistence>::Reputation>;
+
 /// The chat use case of a server's adapters.
 pub type Chat<A> =
     ChatService<<A as Adapters>::Finn, <<A as Adapters>::Db as Persistence>::Handoffs>;
@@ -119,6 +123,7 @@ pub struct AppState<A: Adapters> {
     pub chat: Chat<A>,
     pub personalities: PersonalityService<A>,
     pub autonomous: Autonomous<A>,
+    pub enrichment: Enrichment<A>,
     /// The chat streams open in this process.
     pub streams: Arc<Streams>,
 }
@@ -136,6 +141,7 @@ impl<A: Adapters> AppState<A> {
         );
         let streams = Arc::new(Streams::new(settings.ws_max_streams));
         let personalities = Personalities::new(parts.finn.clone(), settings.personality_ttl);
+        let enrichment = EnrichmentService::new(parts.db.reputation().clone());
         let autonomous = AutonomousService::new(
             parts.finn.clone(),
             parts.db.autonomous().clone(),
@@ -158,6 +164,7 @@ impl<A: Adapters> AppState<A> {
             chat,
             personalities,
             autonomous,
+            enrichment,
             streams,
         })
     }

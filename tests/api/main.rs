@@ -9,6 +9,7 @@ mod auth;
 mod autonomous;
 mod chat;
 mod contract_memory;
+mod enrich;
 mod errors;
 mod finn_adapter;
 mod hardening;

@@ -6,6 +6,7 @@ mod support;
 
 mod app;
 mod contract_pg;
+mod enrich;
 mod faults;
 mod stream;
 mod tls;

@@ -210,6 +210,14 @@ pub async fn history_is_ordered_and_paginated<R: ReputationStore>(s: &R) {
         .unwrap();
     assert_eq!(page1.len() + page2.len() + page3.len(), 7);
     assert_eq!(page3.last().unwrap().seq, *seqs.last().unwrap());
+    let recent = s.recent_events("h", 3).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        seqs[4..],
+        "the newest, oldest first"
+    );
+    assert_eq!(s.recent_events("h", 100).await.unwrap().len(), 7);
+    assert!(s.recent_events("nobody", 5).await.unwrap().is_empty());
 }
 
 pub async fn record_is_idempotent_and_refuses_reuse<R: ReputationStore>(s: &R) {

@@ -34,7 +34,8 @@ use crate::core::upstream::{CallContext, UpstreamError};
 /// - `count` equals `list_all().len()`.
 /// - `put_task_cohort` upserts on (nft_id, cohort.model_id, cohort.task_type).
 /// - Events are append-only; each gets a sequence number greater than every earlier one, and
-///   `get_event_history` returns them in that order (a total order, ties impossible).
+///   `get_event_history` returns them in that order (a total order, ties impossible);
+///   `recent_events` the newest of them, in the same order.
 /// - `record_event` is atomic: the event, the aggregate and the cohort are all written or none
 ///   is; recordings for one NFT are serialized, so concurrent writers never lose an update and
 ///   never see an error because of each other.
@@ -95,6 +96,13 @@ pub trait ReputationStore: Clone + Send + Sync + 'static {
         &self,
         nft_id: &str,
         after: Option<i64>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, PortError>> + Send;
+
+    /// The newest `limit` events of the NFT, oldest first.
+    fn recent_events(
+        &self,
+        nft_id: &str,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredEvent>, PortError>> + Send;
 

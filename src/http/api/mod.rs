@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod autonomous;
 pub mod chat;
+pub mod enrich;
 pub mod health;
 pub mod identity;
 pub mod learning;
@@ -37,6 +38,8 @@ pub enum ApiTags {
     Autonomous,
     /// Natural-language schedules fired by Finn's cron
     Schedule,
+    /// Context for governance reviews (builder tier)
+    Enrichment,
     /// Allowlist administration (admin key)
     Admin,
     /// dNFT reputation: aggregates, cohorts, event history
@@ -54,6 +57,7 @@ pub type Apis<A> = (
     memory::MemoryApi<A>,
     schedule::ScheduleApi<A>,
     autonomous::AutonomousApi<A>,
+    enrich::EnrichApi<A>,
     reputation::ReputationApi<A>,
     admin::AdminApi<A>,
 );
@@ -81,6 +85,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             memory::MemoryApi::new(state.clone()),
             schedule::ScheduleApi::new(state.clone()),
             autonomous::AutonomousApi::new(state.clone()),
+            enrich::EnrichApi::new(state.clone()),
             reputation::ReputationApi::new(state.clone()),
             admin::AdminApi::new(state),
         ),
