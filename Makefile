@@ -7,8 +7,8 @@ CARGO ?= cargo
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-run: ## start the server on its defaults (memory store, generated dev key, FINN_URL default)
-	$(CARGO) run --bin dixie
+run: ## start the server on its defaults (memory store, generated dev key, FINN_URL default, the sample knowledge corpus)
+	DIXIE_KNOWLEDGE_DIR="$${DIXIE_KNOWLEDGE_DIR-deploy/knowledge}" $(CARGO) run --bin dixie
 
 test: ## the whole suite, PostgreSQL included (DATABASE_URL, else local :5432, else a throwaway cluster)
 	DATABASE_URL="$$(tests/scripts/ensure-postgres.sh)" $(CARGO) test --all-targets

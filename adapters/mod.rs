@@ -3,6 +3,7 @@
 pub mod allowlist;
 pub mod finn;
 pub mod jwt;
+pub mod knowledge;
 pub mod memory;
 pub mod payment;
 pub mod postgres;

@@ -99,6 +99,8 @@ pub struct Config {
     pub siwe: SiweConfig,
     pub cors_origins: Vec<String>,
     pub allowlist_path: PathBuf,
+    /// The knowledge corpus's directory (`sources.json`, `corpus-events.json`), if any.
+    pub knowledge_dir: Option<PathBuf>,
     pub rate_limit_rpm: u32,
     pub schedule_callback_secret: Option<Secret>,
     pub conviction_tier_ttl: Duration,
@@ -308,6 +310,7 @@ impl Config {
             siwe,
             cors_origins,
             allowlist_path,
+            knowledge_dir: env.get("DIXIE_KNOWLEDGE_DIR").map(PathBuf::from),
             rate_limit_rpm,
             schedule_callback_secret,
             conviction_tier_ttl,

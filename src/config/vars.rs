@@ -151,6 +151,11 @@ pub const VARS: &[VarSpec] = &[
         help: "seconds a wallet's conviction tier is reused, 0..86400 (0 = ask Finn every request)",
     },
     VarSpec {
+        name: "DIXIE_KNOWLEDGE_DIR",
+        default: "(unset)",
+        help: "directory of the knowledge corpus (sources.json, corpus-events.json); unset: governance reports the corpus unavailable and health omits it",
+    },
+    VarSpec {
         name: "DIXIE_AUTONOMOUS_BUDGET",
         default: "100000",
         help: "daily cap in micro-USD of a dNFT whose autonomous permissions nobody set, 0..10^12",

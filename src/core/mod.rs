@@ -13,6 +13,7 @@ pub mod error;
 pub mod families;
 pub mod health;
 pub mod identity;
+pub mod knowledge;
 pub mod memory;
 pub mod ownership;
 pub mod payment;

@@ -12,7 +12,7 @@ use crate::core::chat::ChatService;
 use crate::core::enrichment::EnrichmentService;
 use crate::core::families::{Persistence, Runtime};
 use crate::core::personality::Personalities;
-use crate::core::ports::{AllowlistStore, PaymentGate, TokenSigner};
+use crate::core::ports::{AllowlistStore, KnowledgeCorpus, PaymentGate, TokenSigner};
 use crate::core::ratelimit::RateLimiter;
 use crate::http::cache::{ConvictionCache, HealthCache, OracleCache};
 use crate::http::middleware::CorsOrigins;
@@ -28,25 +28,29 @@ pub trait Adapters: Send + Sync + 'static {
     type Finn: Runtime;
     type Payment: PaymentGate;
     type Allowlist: AllowlistStore;
+    /// The knowledge corpus's metadata.
+    type Corpus: KnowledgeCorpus;
 }
 
 /// An [`Adapters`] type from its parts: storage `D`, signer `S`, runtime `F`, payment `P`,
-/// allowlist `L`. Wiring fixes every part but storage and signer.
-pub struct Wired<D, S, F, P, L>(PhantomData<(D, S, F, P, L)>);
+/// allowlist `L`, corpus `C`. Wiring fixes every part but storage and signer.
+pub struct Wired<D, S, F, P, L, C>(PhantomData<(D, S, F, P, L, C)>);
 
-impl<D, S, F, P, L> Adapters for Wired<D, S, F, P, L>
+impl<D, S, F, P, L, C> Adapters for Wired<D, S, F, P, L, C>
 where
     D: Persistence,
     S: TokenSigner,
     F: Runtime,
     P: PaymentGate,
     L: AllowlistStore,
+    C: KnowledgeCorpus,
 {
     type Db = D;
     type Signer = S;
     type Finn = F;
     type Payment = P;
     type Allowlist = L;
+    type Corpus = C;
 }
 
 /// Plain configuration the handlers read.
@@ -87,6 +91,7 @@ pub struct Parts<A: Adapters> {
     pub finn: A::Finn,
     pub payment: A::Payment,
     pub allowlist: A::Allowlist,
+    pub corpus: A::Corpus,
 }
 
 /// The personality use case of a server's adapters.
@@ -110,6 +115,7 @@ pub struct AppState<A: Adapters> {
     pub finn: A::Finn,
     pub payment: A::Payment,
     pub allowlist: A::Allowlist,
+    pub corpus: A::Corpus,
     pub settings: Settings,
     /// The allowlist in force; replaced whole when the admin API or the file changes it.
     access: RwLock<Arc<Access>>,
@@ -153,6 +159,7 @@ impl<A: Adapters> AppState<A> {
             finn: parts.finn,
             payment: parts.payment,
             allowlist: parts.allowlist,
+            corpus: parts.corpus,
             settings,
             access: RwLock::new(Arc::new(access)),
             allowlist_edits: tokio::sync::Mutex::new(()),

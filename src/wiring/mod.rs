@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use crate::adapters::allowlist::{FileAllowlist, access_from};
 use crate::adapters::finn::{FinnClient, FinnInitError};
 use crate::adapters::jwt::{Es256Signer, Hs256Signer};
+use crate::adapters::knowledge::FileCorpus;
 use crate::adapters::memory::MemoryPersistence;
 use crate::adapters::payment::Payments;
 use crate::adapters::postgres::{PgPool, PoolSettings, PostgresPersistence, migrate};
@@ -28,7 +29,7 @@ use crate::http::{
 use choose::Signer;
 
 /// The app as wiring builds it: storage `D` and signer `S` chosen at startup, the rest fixed.
-pub type App<D, S> = Wired<D, S, FinnClient, Payments, FileAllowlist>;
+pub type App<D, S> = Wired<D, S, FinnClient, Payments, FileAllowlist, FileCorpus>;
 
 /// Why the server did not start. `exit_code` is 2 for bad configuration, 1 otherwise.
 #[derive(Debug, thiserror::Error)]
@@ -250,6 +251,7 @@ where
             .with_stream_url(config.finn_ws_url.as_deref())?,
         payment: Payments::new(config.x402_enabled),
         allowlist: FileAllowlist::new(&config.allowlist_path),
+        corpus: FileCorpus::new(config.knowledge_dir.clone()),
         db,
         signer,
     };
@@ -373,6 +375,7 @@ pub fn openapi_spec(yaml: bool) -> String {
             .expect("the default Finn URL is valid"),
         payment: Payments::new(false),
         allowlist: FileAllowlist::new(&defaults.allowlist_path),
+        corpus: FileCorpus::new(None),
     };
     let settings = choose::settings(&defaults).expect("the defaults' settings build");
     let state = AppState::new(parts, settings, Access::Open);

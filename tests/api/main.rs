@@ -12,6 +12,7 @@ mod contract_memory;
 mod enrich;
 mod errors;
 mod finn_adapter;
+mod governance;
 mod hardening;
 mod health;
 mod identity;

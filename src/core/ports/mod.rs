@@ -9,12 +9,14 @@ mod streaming;
 pub use streaming::{AgentStream, AgentStreams, PromptHandoff, TicketStore};
 
 use std::future::Future;
+use std::sync::Arc;
 
 use crate::core::auth::allowlist::Allowlist;
 use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
 use crate::core::autonomous::{AuditEntry, Permissions, StoredAudit};
 use crate::core::error::PortError;
 use crate::core::identity::OracleIdentity;
+use crate::core::knowledge::CorpusMeta;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{Ownership, UpstreamHealth};
 use crate::core::payment::PaymentVerdict;
@@ -438,6 +440,14 @@ pub trait PermissionSync: Clone + Send + Sync + 'static {
         ctx: &CallContext,
         permissions: &Permissions,
     ) -> impl Future<Output = Result<(), UpstreamError>> + Send;
+}
+
+/// The knowledge corpus's metadata (§1.5.16, §9).
+///
+/// Contract: `None` when no corpus is configured or its files cannot be read (the adapter
+/// logs it); an answer may be reused for up to 60 s.
+pub trait KnowledgeCorpus: Clone + Send + Sync + 'static {
+    fn metadata(&self) -> impl Future<Output = Option<Arc<CorpusMeta>>> + Send;
 }
 
 /// Reports whether an upstream answers. Used by health; callers may cache the answer.

@@ -13,7 +13,7 @@ use super::ApiTags;
 use crate::core::clock::now_iso;
 use crate::core::families::Persistence;
 use crate::core::health::{OverallStatus, overall_status};
-use crate::core::ports::{ReputationStore, UpstreamProbe};
+use crate::core::ports::{KnowledgeCorpus, ReputationStore, UpstreamProbe};
 use crate::core::reputation::StoreKind;
 use crate::http::cache::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL};
 use crate::http::payload::PreEncoded;
@@ -78,10 +78,23 @@ pub struct FinnHealth {
     pub circuit_state: CircuitStateDto,
 }
 
+/// The knowledge corpus (present when `DIXIE_KNOWLEDGE_DIR` holds a readable corpus).
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CorpusHealth {
+    /// `healthy`, or `degraded` when a source is older than its `max_age_days`
+    pub status: HealthStatus,
+    pub corpus_version: u64,
+    pub sources: u64,
+    pub stale_sources: u64,
+}
+
 #[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Services {
     pub dixie: DixieHealth,
     pub loa_finn: FinnHealth,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub knowledge_corpus: Option<CorpusHealth>,
 }
 
 #[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
@@ -242,8 +255,25 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
             }
         })
     };
-    let (finn, pg, count) =
-        tokio::join!(finn_health(state), pg_probe, state.db.reputation().count());
+    let (finn, pg, count, corpus) = tokio::join!(
+        finn_health(state),
+        pg_probe,
+        state.db.reputation().count(),
+        state.corpus.metadata()
+    );
+    let knowledge_corpus = corpus.map(|meta| {
+        let f = meta.freshness(time::OffsetDateTime::now_utc().date());
+        CorpusHealth {
+            status: if f.stale == 0 {
+                HealthStatus::Healthy
+            } else {
+                HealthStatus::Degraded
+            },
+            corpus_version: meta.corpus_version,
+            sources: f.total,
+            stale_sources: f.stale,
+        }
+    });
 
     let aggregate_count = match count {
         Ok(n) => i64::try_from(n).unwrap_or(i64::MAX),
@@ -280,6 +310,7 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
                     crate::core::ownership::CircuitState::HalfOpen => CircuitStateDto::HalfOpen,
                 },
             },
+            knowledge_corpus,
         },
         infrastructure: pg.map(|p| Infrastructure {
             postgresql: Some(p),

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod autonomous;
 pub mod chat;
 pub mod enrich;
+pub mod governance;
 pub mod health;
 pub mod identity;
 pub mod learning;
@@ -49,6 +50,7 @@ pub enum ApiTags {
 pub type Apis<A> = (
     root::RootApi,
     health::HealthApi<A>,
+    governance::GovernanceApi<A>,
     auth::AuthApi<A>,
     chat::ChatApi<A>,
     identity::IdentityApi<A>,
@@ -77,6 +79,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
         (
             root::RootApi,
             health::HealthApi::new(state.clone()),
+            governance::GovernanceApi::new(state.clone()),
             auth::AuthApi::new(state.clone()),
             chat::ChatApi::new(state.clone()),
             identity::IdentityApi::new(state.clone()),
