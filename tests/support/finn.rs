@@ -782,6 +782,38 @@ async fn stats(state: Data<&Arc<StandinState>>) -> Response {
     Json(json!({"total": total, "calls": calls})).into_response()
 }
 
+/// `POST /_standin/holders {wallet, nftId, bgtStaked?}`: makes `wallet` hold `nftId` (with a
+/// personality and a memory projection) and stake `bgtStaked` BGT — how a process outside
+/// this one (the end-to-end suite, a newcomer's quickstart) sets up a dNFT holder.
+#[handler]
+async fn add_holder(
+    state: Data<&Arc<StandinState>>,
+    body: poem::web::Json<serde_json::Value>,
+) -> Response {
+    let (Some(wallet), Some(nft_id)) = (body.0["wallet"].as_str(), body.0["nftId"].as_str()) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"code": "INVALID_REQUEST"})),
+        )
+            .into_response();
+    };
+    let standin = FinnStandin {
+        addr: ([127, 0, 0, 1], 0).into(),
+        state: state.0.clone(),
+    };
+    standin.add_owner(wallet, nft_id, &[]);
+    standin.set_personality(nft_id, "Sample Bera");
+    standin.set_projection(nft_id, json!({"type": "none"}), "stand-in memory");
+    if let Some(bgt) = body.0["bgtStaked"].as_f64() {
+        standin.set_stake(wallet, bgt);
+    }
+    (
+        StatusCode::CREATED,
+        Json(json!({"wallet": wallet, "nftId": nft_id})),
+    )
+        .into_response()
+}
+
 /// Finn's token check (§14): `/api/*` needs the configured bearer token, when one is set.
 async fn check_token<E: poem::Endpoint>(ep: Arc<E>, req: poem::Request) -> poem::Result<Response> {
     let state = req.data::<Arc<StandinState>>().cloned();
@@ -855,6 +887,7 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         .at("/api/cron/:id", poem::delete(cron_cancel))
         .at("/ws/:id", get(stream))
         .at("/_stats", get(stats))
+        .at("/_standin/holders", poem::post(add_holder))
         .around(check_token)
         .data(state.clone());
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));

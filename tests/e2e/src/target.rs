@@ -11,8 +11,12 @@ pub struct Target {
     /// A domain the deployment's `DIXIE_SIWE_DOMAINS` accepts.
     pub siwe_domain: String,
     pub chain_id: u64,
-    /// Where the write-then-restart check keeps what it wrote between the two runs.
+    /// Where the write-then-restart checks keep what they wrote between the two runs (each
+    /// check in a file of its own next to this one).
     pub state_file: PathBuf,
+    /// The Finn stand-in's base URL (`E2E_FINN_STANDIN_URL`), for the checks that need a dNFT
+    /// holder; those fail, never skip, without it.
+    pub finn_standin: Option<String>,
 }
 
 fn required(name: &str) -> String {
@@ -50,8 +54,23 @@ impl Target {
                     .join("dixie-e2e-state.json")
                     .to_string_lossy(),
             )),
+            finn_standin: std::env::var("E2E_FINN_STANDIN_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
             url,
         }
+    }
+
+    /// The stand-in's URL, or a failure naming the variable.
+    pub fn standin(&self) -> &str {
+        self.finn_standin.as_deref().unwrap_or_else(|| {
+            panic!("E2E_FINN_STANDIN_URL is not set: this check needs the Finn stand-in (`make e2e` starts one)")
+        })
+    }
+
+    /// The state file of check `name`.
+    pub fn state_of(&self, name: &str) -> PathBuf {
+        self.state_file.with_extension(format!("{name}.json"))
     }
 
     pub fn at(&self, path: &str) -> String {

@@ -5,98 +5,11 @@
 //! types them. `make e2e` runs this file twice around a restart of the server: first the default
 //! tests, then the `--ignored` one that reads back what the first run wrote.
 
-use dixie_e2e::api::{self, types};
+use dixie_e2e::session::{client, sign_in, typed};
 use dixie_e2e::target::Target;
-use dixie_e2e::wallet::Wallet;
 use jwt_simple::prelude::*;
 use jwt_simple::reexports::ct_codecs::{Base64UrlSafeNoPadding, Decoder};
 use serde_json::{Value, json};
-
-/// A generated client that sends `bearer` on every call.
-fn client(target: &Target, bearer: Option<&str>) -> api::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    if let Some(token) = bearer {
-        let value = format!("Bearer {token}")
-            .parse()
-            .expect("a token is a header value");
-        headers.insert(reqwest::header::AUTHORIZATION, value);
-    }
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
-        .timeout(std::time::Duration::from_secs(15))
-        .build()
-        .expect("a reqwest client builds");
-    api::Client::new_with_client(&target.url, http)
-}
-
-fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("the request matches the generated type")
-}
-
-/// Signs in a fresh wallet: allowlists it first when the deployment has an allowlist (removed
-/// again by [`Session::end`]), then nonce → ERC-4361 message → `personal_sign` → JWT.
-struct Session {
-    wallet: Wallet,
-    token: String,
-    allowlisted: bool,
-}
-
-async fn sign_in(target: &Target) -> Session {
-    let anon = client(target, None);
-    let admin = format!("Bearer {}", target.admin_key);
-    let wallet = Wallet::random();
-    let list = anon
-        .get_allowlist(Some(&admin))
-        .await
-        .expect("the admin key reads the allowlist")
-        .into_inner();
-    // An open deployment (no allowlist file) reports no update time; adding an entry there
-    // would create the file and lock everyone else out, so the suite leaves it alone.
-    let allowlisted = !list.updated_at.is_empty();
-    if allowlisted {
-        anon.add_allowlist_entry(
-            Some(&admin),
-            &typed(json!({"type": "wallet", "value": wallet.address})),
-        )
-        .await
-        .expect("the admin key allowlists the test wallet");
-    }
-    let nonce = anon
-        .issue_nonce()
-        .await
-        .expect("a nonce is issued")
-        .into_inner()
-        .nonce;
-    let message = wallet.siwe_message(&target.siwe_domain, target.chain_id, &nonce);
-    let login: types::LoginRequest = typed(json!({
-        "message": message,
-        "signature": wallet.personal_sign(&message),
-    }));
-    let body = anon
-        .login_siwe(&login)
-        .await
-        .expect("the signed message logs in")
-        .into_inner();
-    assert_eq!(body.wallet, wallet.address);
-    assert_eq!(body.expires_in, "1h");
-    Session {
-        wallet,
-        token: body.token,
-        allowlisted,
-    }
-}
-
-impl Session {
-    async fn end(self, target: &Target) {
-        if self.allowlisted {
-            let entry = self.wallet.address.parse().expect("an address is an entry");
-            client(target, None)
-                .remove_allowlist_entry(&entry, Some(&format!("Bearer {}", target.admin_key)))
-                .await
-                .expect("the test wallet leaves the allowlist");
-        }
-    }
-}
 
 #[tokio::test]
 async fn health_reports_postgresql() {
