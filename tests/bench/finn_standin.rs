@@ -1,7 +1,7 @@
 //! The Finn stand-in of the test suite as a process, for `make bench` (and local runs):
 //! `finn_standin <port> [holders]` serves the Finn endpoints Dixie calls until killed, on
 //! 127.0.0.1 or on `FINN_STANDIN_HOST` (the compose stack sets 0.0.0.0). With `holders` = N, wallets `0x…01` to `0x…N` (as 40 hex digits) each hold
-//! `nft-bench-<i>`, with a memory projection and 150 BGT staked (builder tier).
+//! `nft-bench-<i>`, with a memory projection, a personality and 150 BGT staked (builder tier).
 
 #[allow(dead_code)]
 #[path = "../support/finn.rs"]
@@ -22,6 +22,7 @@ async fn main() {
         standin.add_owner(&wallet, &nft, &[]);
         standin.set_projection(&nft, serde_json::json!({"type": "none"}), "bench memory");
         standin.set_stake(&wallet, 150.0);
+        standin.set_personality(&nft, "Bench Bera");
     }
     println!("{}", standin.url());
     std::future::pending::<()>().await;

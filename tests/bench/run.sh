@@ -167,6 +167,23 @@ LUA
 load "GET /api/memory/{nftId} (JWT, owner, 1 Finn call)"  "http://127.0.0.1:$chat_port" -s "$memory_lua"
 memory_rps=$last_rps
 rm -f "$memory_lua"
+# A dNFT's personality, reused for DIXIE_PERSONALITY_TTL: after the first request per dNFT, no
+# Finn call.
+personality_lua=$(wrk_script <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local i = (n % #tokens) + 1
+  return wrk.format("GET", "/api/personality/nft-bench-" .. i,
+    {["authorization"] = "Bearer " .. tokens[i]})
+end
+LUA
+)
+before=$(finn_total)
+load "GET /api/personality/{nftId} (JWT, warm cache)" "http://127.0.0.1:$chat_port" -s "$personality_lua"
+personality_rps=$last_rps
+personality_calls=$(( $(finn_total) - before ))
+rm -f "$personality_lua"
 
 # Streamed turns: 16 streams of 16 wallets, each sending a prompt and reading to `done`, again
 # and again (chat stream → Dixie → Finn's stream on the stand-in → translated and enriched back).
@@ -208,7 +225,8 @@ pg_url=$(tests/scripts/database-url.sh "$pg_server" "$bench_db")
 DATABASE_URL="$pg_url" "$target/release/dixie" migrate >/dev/null 2>&1
 pg_port=$(free_port)
 DIXIE_PORT=$pg_port DATABASE_URL="$pg_url" DIXIE_ADMIN_KEY=bench-admin DIXIE_DB_POOL_MAX=16 \
-  DIXIE_RATE_LIMIT_RPM=1000000000 \
+  DIXIE_RATE_LIMIT_RPM=1000000000 FINN_URL="http://127.0.0.1:$finn_port" DIXIE_JWT_PRIVATE_KEY="$secret" \
+  DIXIE_ALLOWLIST_PATH=/nonexistent/allowlist.json \
   "$target/release/dixie" >/dev/null 2>&1 & pg_pid=$!; pids+=($pg_pid)
 wait_up "http://127.0.0.1:$pg_port/api/health"
 load "GET /api/health (PostgreSQL store)" "http://127.0.0.1:$pg_port/api/health"
@@ -236,6 +254,38 @@ end
 LUA
 load "POST /api/reputation/{nftId}/events (PostgreSQL, 64 NFTs)" "http://127.0.0.1:$pg_port" -s "$lua"
 rm -f "$lua"
+# Review context over 1 000 aggregates (three quality events each, rising): the tier
+# distribution scans them once per 5 min; each request reads one dNFT's aggregate and events.
+python3 - "$pg_port" <<'PY'
+import http.client, json, sys, uuid
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for i in range(1000):
+    for score in (0.2, 0.5, 0.9):
+        body = json.dumps({"model_id": "m", "event": {"type": "quality_signal",
+            "event_id": str(uuid.uuid4()), "agent_id": "a", "collection_id": "c",
+            "timestamp": "2026-12-02T00:00:00Z", "score": score, "task_type": "general"}})
+        conn.request("POST", f"/api/reputation/review-{i}/events", body,
+                     {"content-type": "application/json", "authorization": "Bearer bench-admin"})
+        resp = conn.getresponse(); resp.read()
+        assert resp.status == 201, resp.status
+PY
+aggregates=$(curl -fsS "http://127.0.0.1:$pg_port/api/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["reputation_service"]["aggregate_count"])')
+enrich_lua=$(wrk_script <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/api/enrich/review-context",
+    {["content-type"] = "application/json", ["authorization"] = "Bearer " .. tokens[(n % #tokens) + 1]},
+    '{"nft_id":"review-' .. (n % 1000) .. '","review_type":"audit"}')
+end
+LUA
+)
+partial=$(curl -fsS -XPOST -H "authorization: Bearer ${tokens%%$'\n'*}" -H 'content-type: application/json' \
+  -d '{"nft_id":"review-1","review_type":"audit"}' "http://127.0.0.1:$pg_port/api/enrich/review-context" \
+  | python3 -c 'import json,sys; b=json.load(sys.stdin); print(b["partial"], b["reputation_context"]["trajectory"])')
+load "POST /api/enrich/review-context (PostgreSQL, $aggregates aggregates)" "http://127.0.0.1:$pg_port" -s "$enrich_lua"
+enrich_rps=$last_rps
+rm -f "$enrich_lua"
 kill "$pg_pid" 2>/dev/null || true
 sleep 0.2
 psql "$pg_server" -qc "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" >/dev/null
@@ -251,6 +301,8 @@ awk -v d="$dixie_turn_p50" -v r="$direct_p50" 'BEGIN {printf "a streamed turn th
 awk -v b="$rss_streams_before" -v a="$rss_streams_after" -v n="$idle_open" 'BEGIN {
   per = (a - b) * 1024 / n; printf "idle streams: %d open, RSS %.1f -> %.1f MB, %.1f KB per stream, %.0f streams per GB (target >= 50000)\n", n, b, a, per, 1024*1024/per }'
 awk -v c="$memory_rps" 'BEGIN {printf "ownership-gated memory read: %.1fx the original'"'"'s 1.4-1.7k req/s authenticated route\n", c/1700}'
+awk -v c="$personality_rps" -v b="$bare_rps" -v n="$personality_calls" 'BEGIN {printf "personality (warm cache): %.0f%% of bare, %d Finn calls in the run\n", 100*c/b, n}'
+echo "review context: $aggregates aggregates, first answer partial/trajectory: $partial; $enrich_rps req/s"
 echo "startup to first 200 on /api/health: ${startup_ms} ms (includes curl polling every 10 ms; target <= 50 ms)"
 echo "dixie RSS: idle ${idle_rss} MB, after load ${load_rss} MB (targets: idle <= 15 MB, load <= 60 MB)"
 
