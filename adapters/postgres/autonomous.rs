@@ -9,6 +9,7 @@ use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
+use super::codec::{decode, encode};
 use super::pool::PgPool;
 use super::schema::{autonomous_audit as aa, autonomous_grants as ag};
 use super::store::db_err;
@@ -25,14 +26,6 @@ impl PostgresAutonomousStore {
     pub fn new(pool: PgPool) -> Self {
         PostgresAutonomousStore { pool }
     }
-}
-
-fn encode<T: serde::Serialize>(v: &T) -> Result<Value, DieselError> {
-    serde_json::to_value(v).map_err(|e| DieselError::SerializationError(Box::new(e)))
-}
-
-fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, DieselError> {
-    serde_json::from_value(v).map_err(|e| DieselError::DeserializationError(Box::new(e)))
 }
 
 async fn insert_entry(

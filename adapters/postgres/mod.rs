@@ -2,6 +2,7 @@
 //! embedded migrations, and `sslmode` handling.
 
 mod autonomous;
+mod codec;
 mod handoffs;
 pub mod migrate;
 mod nonces;

@@ -9,6 +9,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
+use super::codec::{decode, encode};
 use super::pool::PgPool;
 use super::schema::{schedule_entries as se, schedule_executions as sx};
 use super::store::db_err;
@@ -32,14 +33,6 @@ impl PostgresScheduleStore {
     pub fn new(pool: PgPool) -> Self {
         PostgresScheduleStore { pool }
     }
-}
-
-fn encode<T: serde::Serialize>(v: &T) -> Result<Value, DieselError> {
-    serde_json::to_value(v).map_err(|e| DieselError::SerializationError(Box::new(e)))
-}
-
-fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, DieselError> {
-    serde_json::from_value(v).map_err(|e| DieselError::DeserializationError(Box::new(e)))
 }
 
 /// The schedule `id`, locked for the rest of the transaction.

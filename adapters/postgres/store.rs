@@ -68,6 +68,17 @@ fn from_json<T: DeserializeOwned>(v: Value) -> Result<T, PortError> {
     serde_json::from_value(v).map_err(|e| PortError::Unexpected(format!("stored JSON: {e}")))
 }
 
+fn stored_events(rows: Vec<(i64, Value)>) -> Result<Vec<StoredEvent>, PortError> {
+    rows.into_iter()
+        .map(|(seq, v)| {
+            Ok(StoredEvent {
+                seq,
+                event: from_json(v)?,
+            })
+        })
+        .collect()
+}
+
 async fn load_aggregate(
     conn: &mut AsyncPgConnection,
     nft_id: &str,
@@ -363,14 +374,7 @@ impl ReputationStore for PostgresReputationStore {
                     .load(&mut conn)
                     .await
                     .map_err(db_err)?;
-                rows.into_iter()
-                    .map(|(seq, v)| {
-                        Ok(StoredEvent {
-                            seq,
-                            event: from_json(v)?,
-                        })
-                    })
-                    .collect()
+                stored_events(rows)
             })
             .await
     }
@@ -393,14 +397,7 @@ impl ReputationStore for PostgresReputationStore {
                     .await
                     .map_err(db_err)?;
                 rows.reverse();
-                rows.into_iter()
-                    .map(|(seq, v)| {
-                        Ok(StoredEvent {
-                            seq,
-                            event: from_json(v)?,
-                        })
-                    })
-                    .collect()
+                stored_events(rows)
             })
             .await
     }

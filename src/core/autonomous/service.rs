@@ -31,7 +31,7 @@ pub enum AutonomousError {
 
 /// Who asks, when, and on which request.
 pub struct Change<'a> {
-    pub ctx: &'a CallContext,
+    pub ctx: CallContext,
     pub wallet: &'a str,
     pub tier: Tier,
     /// Unix seconds.
@@ -79,7 +79,7 @@ where
         if permissions.delegates_to(who.wallet) {
             return Ok(permissions);
         }
-        let holdings = self.runtime.holdings(who.ctx, who.wallet).await?;
+        let holdings = self.runtime.holdings(&who.ctx, who.wallet).await?;
         if holding(&holdings, nft_id).is_some() {
             return Ok(permissions);
         }
@@ -127,7 +127,7 @@ where
             self.store.append(&refuse("tier below sovereign")).await?;
             return Err(AutonomousError::Denied(Box::new(denial)));
         }
-        let holdings = self.runtime.holdings(who.ctx, who.wallet).await?;
+        let holdings = self.runtime.holdings(&who.ctx, who.wallet).await?;
         if !owns(&holdings, who.wallet, nft_id) {
             self.store.append(&refuse("not the owner")).await?;
             return Err(AutonomousError::NotOwner);
@@ -150,7 +150,7 @@ where
                 (next, entry)
             })
             .await?;
-        let synced = self.runtime.push_permissions(who.ctx, &stored).await;
+        let synced = self.runtime.push_permissions(&who.ctx, &stored).await;
         Ok((stored, synced.err()))
     }
 

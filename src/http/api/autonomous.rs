@@ -319,10 +319,22 @@ impl From<AutonomousError> for RouteError {
     }
 }
 
-fn wallet_of(caller: &Caller) -> Result<&str, RouteError> {
-    caller
+/// The caller as the service sees it: a wallet session (an API key is 401), its tier, now.
+fn change_by<'a>(
+    caller: &'a Caller,
+    conviction: &Conviction,
+    request_id: &RequestId,
+    now: i64,
+) -> Result<Change<'a>, RouteError> {
+    let wallet = caller
         .wallet()
-        .ok_or_else(|| RouteError::unauthorized("Wallet required"))
+        .ok_or_else(|| RouteError::unauthorized("Wallet required"))?;
+    Ok(Change {
+        ctx: request_id.call_context(None),
+        wallet,
+        tier: conviction.tier,
+        now,
+    })
 }
 
 /// Unix seconds at the start of `date` (`YYYY-MM-DD`), or of today (UTC).
@@ -369,14 +381,7 @@ impl<A: Adapters> AutonomousApi<A> {
         request_id: Data<&RequestId>,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
     ) -> Result<Json<AutonomousPermissions>, AutonomousReadFailure> {
-        let wallet = wallet_of(&caller)?;
-        let ctx = request_id.call_context(None);
-        let who = Change {
-            ctx: &ctx,
-            wallet,
-            tier: conviction.tier,
-            now: unix_now(),
-        };
+        let who = change_by(&caller, &conviction, &request_id, unix_now())?;
         let permissions = self
             .state
             .autonomous
@@ -405,15 +410,9 @@ impl<A: Adapters> AutonomousApi<A> {
         #[oai(name = "nftId")] nft_id: Path<NftId>,
         body: Json<PermissionsChange>,
     ) -> Result<Json<AutonomousPermissions>, AutonomousWriteFailure> {
-        let wallet = wallet_of(&caller)?;
+        let mut who = change_by(&caller, &conviction, &request_id, unix_now())?;
         let patch = body.0.into_patch()?;
-        let ctx = request_id.call_context(Some(wallet));
-        let who = Change {
-            ctx: &ctx,
-            wallet,
-            tier: conviction.tier,
-            now: unix_now(),
-        };
+        who.ctx.wallet = Some(who.wallet.to_owned());
         let (stored, sync) = self
             .state
             .autonomous
@@ -448,14 +447,7 @@ impl<A: Adapters> AutonomousApi<A> {
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u32>>,
     ) -> Result<Json<AuditTrail>, AutonomousReadFailure> {
-        let wallet = wallet_of(&caller)?;
-        let ctx = request_id.call_context(None);
-        let who = Change {
-            ctx: &ctx,
-            wallet,
-            tier: conviction.tier,
-            now: unix_now(),
-        };
+        let who = change_by(&caller, &conviction, &request_id, unix_now())?;
         let limit = limit
             .0
             .map_or(AUDIT_DEFAULT, |l| (l as usize).min(AUDIT_MAX));
@@ -491,16 +483,9 @@ impl<A: Adapters> AutonomousApi<A> {
         /// The day, `YYYY-MM-DD` (default: today, UTC)
         date: Query<Option<String>>,
     ) -> Result<Json<AutonomousSummary>, AutonomousReadFailure> {
-        let wallet = wallet_of(&caller)?;
         let now = unix_now();
+        let who = change_by(&caller, &conviction, &request_id, now)?;
         let (start, date) = day_start(date.0.as_deref(), now)?;
-        let ctx = request_id.call_context(None);
-        let who = Change {
-            ctx: &ctx,
-            wallet,
-            tier: conviction.tier,
-            now,
-        };
         let s = self
             .state
             .autonomous
