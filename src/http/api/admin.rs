@@ -5,9 +5,10 @@
 //! `AllowlistStore`, and only then put in force: a failed write changes nothing. The first
 //! entry added where no allowlist file exists creates it, which turns the allowlist on.
 
-use poem_openapi::param::{Header, Path};
+use poem_openapi::auth::ApiKey;
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, SecurityScheme};
 
 use super::{ApiTags, constant_time_eq};
 use crate::core::auth::allowlist::{Access, Allowlist, AllowlistDocument, EntryError};
@@ -97,6 +98,35 @@ fn fail(variant: fn(Json<ErrorBody>) -> AdminFailure, error: &str, message: &str
     variant(Json(ErrorBody::new(error, message)))
 }
 
+/// The admin key (`DIXIE_ADMIN_KEY`) in `Authorization`: `Bearer <key>` or the bare key. In
+/// Swagger UI's Authorize dialog, paste either form.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "AdminKey",
+    ty = "api_key",
+    key_in = "header",
+    key_name = "Authorization"
+)]
+pub struct AdminKeyHeader(pub ApiKey);
+
+/// The admin key when sent; without one the handler answers the contract's refusal (403 when
+/// no key is configured, else 401).
+#[derive(SecurityScheme)]
+pub enum AdminKey {
+    Sent(AdminKeyHeader),
+    #[oai(fallback)]
+    Missing,
+}
+
+impl AdminKey {
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            AdminKey::Sent(key) => Some(&key.0.key),
+            AdminKey::Missing => None,
+        }
+    }
+}
+
 pub struct AdminApi<A: Adapters> {
     state: Shared<A>,
 }
@@ -165,13 +195,8 @@ impl<A: Adapters> AdminApi<A> {
         method = "get",
         operation_id = "getAllowlist"
     )]
-    async fn get(
-        &self,
-        /// `Bearer <DIXIE_ADMIN_KEY>` or the bare key
-        #[oai(name = "Authorization")]
-        authorization: Header<Option<String>>,
-    ) -> Result<Json<AllowlistDto>, AdminFailure> {
-        self.authorize(authorization.0.as_deref())?;
+    async fn get(&self, auth: AdminKey) -> Result<Json<AllowlistDto>, AdminFailure> {
+        self.authorize(auth.value())?;
         Ok(Json(self.current().document().into()))
     }
 
@@ -181,14 +206,8 @@ impl<A: Adapters> AdminApi<A> {
         method = "post",
         operation_id = "addAllowlistEntry"
     )]
-    async fn add(
-        &self,
-        /// `Bearer <DIXIE_ADMIN_KEY>` or the bare key
-        #[oai(name = "Authorization")]
-        authorization: Header<Option<String>>,
-        body: Json<NewEntry>,
-    ) -> Result<AddResponse, AdminFailure> {
-        self.authorize(authorization.0.as_deref())?;
+    async fn add(&self, auth: AdminKey, body: Json<NewEntry>) -> Result<AddResponse, AdminFailure> {
+        self.authorize(auth.value())?;
         let _edits = self.state.allowlist_edits.lock().await;
         let mut list = self.current();
         let added = match body.kind {
@@ -224,12 +243,10 @@ impl<A: Adapters> AdminApi<A> {
     )]
     async fn remove(
         &self,
-        /// `Bearer <DIXIE_ADMIN_KEY>` or the bare key
-        #[oai(name = "Authorization")]
-        authorization: Header<Option<String>>,
+        auth: AdminKey,
         #[oai(validator(max_length = 256))] entry: Path<String>,
     ) -> Result<Json<Edited>, AdminFailure> {
-        self.authorize(authorization.0.as_deref())?;
+        self.authorize(auth.value())?;
         let _edits = self.state.allowlist_edits.lock().await;
         let mut list = self.current();
         if !list.remove(&entry) {

@@ -1,11 +1,11 @@
 //! `GET /api/health/governance` (§1.5.16): the resource governors — today the knowledge
 //! corpus. Behind the admin key when one is configured (Bearer or raw), open otherwise.
 
-use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
+use super::admin::AdminKey;
 use crate::core::auth::constant_time_eq;
 use crate::core::clock::now_iso;
 use crate::core::ports::KnowledgeCorpus;
@@ -91,13 +91,8 @@ impl<A: Adapters> GovernanceApi<A> {
         method = "get",
         operation_id = "getGovernance"
     )]
-    async fn governance(
-        &self,
-        /// `Bearer <DIXIE_ADMIN_KEY>` or the bare key (only when an admin key is set)
-        #[oai(name = "Authorization")]
-        authorization: Header<Option<String>>,
-    ) -> Result<Json<Governance>, GovernanceRefusal> {
-        self.authorize(authorization.0.as_deref())?;
+    async fn governance(&self, auth: AdminKey) -> Result<Json<Governance>, GovernanceRefusal> {
+        self.authorize(auth.value())?;
         let health = self.state.corpus.metadata().await.map(|meta| {
             let f = meta.freshness(time::OffsetDateTime::now_utc().date());
             ResourceHealth {

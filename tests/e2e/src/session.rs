@@ -37,10 +37,10 @@ pub struct Session {
 
 pub async fn sign_in(target: &Target) -> Session {
     let anon = client(target, None);
-    let admin = format!("Bearer {}", target.admin_key);
+    let admin = client(target, Some(&target.admin_key));
     let wallet = Wallet::random();
-    let list = anon
-        .get_allowlist(Some(&admin))
+    let list = admin
+        .get_allowlist()
         .await
         .expect("the admin key reads the allowlist")
         .into_inner();
@@ -48,12 +48,10 @@ pub async fn sign_in(target: &Target) -> Session {
     // would create the file and lock everyone else out, so the suite leaves it alone.
     let allowlisted = !list.updated_at.is_empty();
     if allowlisted {
-        anon.add_allowlist_entry(
-            Some(&admin),
-            &typed(json!({"type": "wallet", "value": wallet.address})),
-        )
-        .await
-        .expect("the admin key allowlists the test wallet");
+        admin
+            .add_allowlist_entry(&typed(json!({"type": "wallet", "value": wallet.address})))
+            .await
+            .expect("the admin key allowlists the test wallet");
     }
     let nonce = anon
         .issue_nonce()
@@ -84,8 +82,8 @@ impl Session {
     pub async fn end(self, target: &Target) {
         if self.allowlisted {
             let entry = self.wallet.address.parse().expect("an address is an entry");
-            client(target, None)
-                .remove_allowlist_entry(&entry, Some(&format!("Bearer {}", target.admin_key)))
+            client(target, Some(&target.admin_key))
+                .remove_allowlist_entry(&entry)
                 .await
                 .expect("the test wallet leaves the allowlist");
         }

@@ -151,11 +151,8 @@ async fn autonomous_permissions_and_audit_survive_a_restart() {
         audit["entries"][0]["action"], "permissions_updated",
         "{audit}"
     );
-    client(&target, None)
-        .remove_allowlist_entry(
-            &granted.wallet.parse().expect("an address is an entry"),
-            Some(&format!("Bearer {}", target.admin_key)),
-        )
+    client(&target, Some(&target.admin_key))
+        .remove_allowlist_entry(&granted.wallet.parse().expect("an address is an entry"))
         .await
         .expect("the test wallet leaves the allowlist");
 }
