@@ -2,13 +2,16 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test lint fmt openapi bench e2e deploy-lint migrate keygen
+.PHONY: help run quickstart test lint fmt openapi bench e2e deploy-lint migrate keygen
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-run: ## start the server on its defaults (memory store, generated dev key, FINN_URL default, the sample knowledge corpus)
-	DIXIE_KNOWLEDGE_DIR="$${DIXIE_KNOWLEDGE_DIR-deploy/knowledge}" $(CARGO) run --bin dixie
+run: ## the server on its defaults (memory store, generated dev key, sample corpus); without FINN_URL, with the Finn stand-in
+	deploy/local/run.sh
+
+quickstart: ## in a second terminal while `make run` runs: sign in, chat, stream, reputation — each HTTP call printed
+	$(CARGO) run --quiet -p dixie-e2e --bin quickstart
 
 test: ## the whole suite, PostgreSQL included (DATABASE_URL, else local :5432, else a throwaway cluster)
 	DATABASE_URL="$$(tests/scripts/ensure-postgres.sh)" $(CARGO) test --all-targets

@@ -4,8 +4,11 @@
 # migration step runs, the Finn stand-in and the RELEASE dixie binary start on loopback ports in
 # production mode, and the suite in tests/e2e runs against INTEGRATION_TEST_URL: once, then
 # again after a graceful restart of dixie (SIGTERM; exit code checked) for the persistence
-# check. Swagger UI is then loaded in headless Chromium. Everything started here is stopped and
-# the database dropped, pass or fail. Artefacts (logs, screenshot) go to $E2E_OUT.
+# check. Swagger UI is then loaded in headless Chromium. Last, a newcomer's path: `make run` on
+# its defaults (it brings up the Finn stand-in), `/api/health` healthy, `make quickstart` green,
+# and Swagger UI's Authorize + Execute driven in headless Chromium with the quickstart's JWT.
+# Everything started here is stopped and the database dropped, pass or fail. Artefacts (logs,
+# screenshot) go to $E2E_OUT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -27,7 +30,7 @@ psql_bin() { local d; for d in /usr/lib/postgresql/*/bin; do [ -x "$d/psql" ] &&
 psql=$(psql_bin)
 cleanup() {
   local rc=$?
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill -- "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   "$psql" -q "$server_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   [ $rc -eq 0 ] || { log "FAILED (rc=$rc); logs in $out"; tail -n 40 "$out"/dixie-*.log >&2 2>/dev/null || true; }
@@ -84,4 +87,26 @@ cargo test --quiet -p dixie-e2e -- --ignored
 log "Swagger UI in headless Chromium"
 tests/e2e/swagger.sh "$INTEGRATION_TEST_URL" "$out"
 stop_dixie
+
+# A newcomer's first five minutes: `make run` as a fresh clone has it (none of the variables
+# above; no FINN_URL, so the Finn stand-in comes up with it), then `make quickstart` against it.
+log "newcomer: make run, then make quickstart against it"
+run_port=$(free_port)
+setsid env -u DIXIE_ENV -u FINN_URL -u DATABASE_URL -u DIXIE_JWT_PRIVATE_KEY -u DIXIE_ADMIN_KEY \
+  -u DIXIE_ALLOWLIST_PATH -u DIXIE_SIWE_DOMAINS -u DIXIE_CORS_ORIGINS -u DIXIE_SCHEDULE_CALLBACK_SECRET \
+  DIXIE_PORT="$run_port" make --no-print-directory run > "$out/make-run.log" 2>&1 & run_group=$!
+pids+=("-$run_group")
+for _ in $(seq 1 1200); do curl -fsS -o /dev/null "http://127.0.0.1:$run_port/api/health" 2>/dev/null && break; sleep 0.5; done
+health=$(curl -fsS "http://127.0.0.1:$run_port/api/health")
+python3 -c 'import json,sys; b=json.loads(sys.argv[1]); sys.exit(0 if b["status"]=="healthy" else "make run: health says " + b["status"])' "$health"
+grep -q "the Finn stand-in" "$out/make-run.log" || { log "make run did not say it started the stand-in"; exit 1; }
+env -u DIXIE_ADMIN_KEY make --no-print-directory quickstart > "$out/quickstart.log" 2>&1 \
+  || { tail -n 30 "$out/quickstart.log" >&2; log "the quickstart failed against make run's stack"; exit 1; }
+grep -q "every step green" "$out/quickstart.log"
+log "newcomer: Swagger UI's Authorize with the quickstart's JWT and the dev admin key, then Execute"
+jwt=$(awk '/JWT for Swagger UI/ {print $NF}' "$out/quickstart.log")
+admin_key=$(sed -n 's/^DIXIE_ADMIN_KEY=//p' "$target/run/stack.env")
+cargo run --quiet -p dixie-e2e --bin swagger_authorize -- "http://127.0.0.1:$run_port" "$jwt" "$admin_key"
+kill -INT -- "-$run_group"
+wait "$run_group" 2>/dev/null || true
 log "green; artefacts in $out"
