@@ -1,4 +1,5 @@
-//! The committed spec must be what the code generates (`make openapi` rewrites it).
+//! The committed spec must be what the code generates (`make openapi` rewrites it), and pass
+//! Redocly's recommended ruleset with no error.
 
 use crate::support::spawn_app;
 
@@ -39,4 +40,42 @@ async fn served_spec_is_the_committed_one_and_docs_render() {
     assert!(html.contains("swagger-ui"), "Swagger UI page expected");
     assert_eq!(app.get("/openapi.yaml").await.status(), 200);
     app.stop().await;
+}
+
+fn redocly_lint(path: &std::path::Path) -> std::process::Output {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scripts/lint-openapi.sh");
+    std::process::Command::new("bash")
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("the linter runs")
+}
+
+#[test]
+fn the_spec_passes_redoclys_recommended_rules_and_a_broken_one_does_not() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let out = redocly_lint(&path);
+    assert!(
+        out.status.success(),
+        "Redocly (recommended) found errors:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The same document without `servers` and with a public operation's `security` removed.
+    let mut spec: serde_json::Value = serde_json::from_str(&committed("openapi.json")).unwrap();
+    spec.as_object_mut().unwrap().remove("servers");
+    spec["paths"]["/api/health"]["get"]
+        .as_object_mut()
+        .unwrap()
+        .remove("security");
+    let broken =
+        std::env::temp_dir().join(format!("dixie-openapi-broken-{}.json", std::process::id()));
+    std::fs::write(&broken, spec.to_string()).unwrap();
+    let out = redocly_lint(&broken);
+    let _ = std::fs::remove_file(&broken);
+    assert!(
+        !out.status.success(),
+        "the linter must refuse a broken document"
+    );
 }

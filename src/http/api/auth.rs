@@ -31,6 +31,30 @@ const NO_STORE: &str = "no-store";
 #[oai(ty = "bearer", key_name = "Authorization", bearer_format = "JWT")]
 pub struct BearerToken(pub Bearer);
 
+/// No credentials: the operation is public. In the spec this is `security: [{}]`, so that
+/// generated clients and linters know no scheme is expected. (The `SecurityScheme` derive
+/// cannot express a fallback-only scheme, hence the hand-written extractor.)
+pub struct Public;
+
+impl<'a> poem_openapi::ApiExtractor<'a> for Public {
+    const TYPES: &'static [poem_openapi::ApiExtractorType] =
+        &[poem_openapi::ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn has_security_fallback() -> bool {
+        true
+    }
+
+    async fn from_request(
+        _request: &'a poem::Request,
+        _body: &mut poem::RequestBody,
+        _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(Public)
+    }
+}
+
 /// `POST /api/auth/siwe` body.
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
@@ -252,7 +276,7 @@ impl<A: Adapters> AuthApi<A> {
     /// accepted once, until `expiresAt`. Client-chosen nonces are accepted too (each once)
     /// unless the service requires server nonces.
     #[oai(path = "/api/auth/nonce", method = "post", operation_id = "issueNonce")]
-    async fn nonce(&self) -> Result<NonceResponse, NonceError> {
+    async fn nonce(&self, _public: Public) -> Result<NonceResponse, NonceError> {
         let mut random = [0u8; 16];
         if self.random.fill(&mut random).is_err() {
             tracing::error!(
@@ -280,7 +304,11 @@ impl<A: Adapters> AuthApi<A> {
     /// issued-at, expiry and not-before, signer — consumes its nonce, and returns a JWT
     /// (`sub` = the EIP-55 wallet, `role` = `team`, one hour).
     #[oai(path = "/api/auth/siwe", method = "post", operation_id = "loginSiwe")]
-    async fn siwe(&self, body: Json<LoginRequest>) -> Result<LoginResponse, LoginFailure> {
+    async fn siwe(
+        &self,
+        _public: Public,
+        body: Json<LoginRequest>,
+    ) -> Result<LoginResponse, LoginFailure> {
         let state = &self.state;
         let outcome = login::login(
             state.db.nonces(),
@@ -366,6 +394,7 @@ impl<A: Adapters> AuthApi<A> {
     )]
     async fn jwks(
         &self,
+        _public: Public,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> JwksResponse {
         let doc = &self.jwks;

@@ -166,7 +166,7 @@ impl<A: Adapters> HealthApi<A> {
         tag = "ApiTags::Service",
         operation_id = "getHealth"
     )]
-    async fn health(&self) -> PreEncoded<HealthResponse> {
+    async fn health(&self, _public: super::auth::Public) -> PreEncoded<HealthResponse> {
         cached_health(&self.state).await
     }
 }

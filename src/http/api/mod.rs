@@ -96,4 +96,13 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
         crate::VERSION,
     )
     .description(DESCRIPTION)
+    // Relative: the deployment that serves the document is the one to call (Swagger UI's
+    // "Try it out" and generated clients alike).
+    .server(
+        poem_openapi::ServerObject::new("/").description("the deployment serving this document"),
+    )
+    .license(
+        poem_openapi::LicenseObject::new("AGPL-3.0-only")
+            .url("https://www.gnu.org/licenses/agpl-3.0.html"),
+    )
 }

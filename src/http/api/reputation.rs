@@ -472,7 +472,7 @@ impl<A: Adapters> ReputationApi<A> {
         method = "get",
         operation_id = "getReputationPopulation"
     )]
-    async fn population(&self) -> Result<Json<Population>, ApiError> {
+    async fn population(&self, _public: super::auth::Public) -> Result<Json<Population>, ApiError> {
         let c = self.state.db.reputation().count_by_state().await?;
         Ok(Json(Population {
             total: c.total(),
@@ -491,6 +491,7 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn aggregate(
         &self,
+        _public: super::auth::Public,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
     ) -> Result<Json<AggregateDto>, ApiError> {
         match self.state.db.reputation().get(&nft_id).await? {
@@ -507,6 +508,7 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn cohorts(
         &self,
+        _public: super::auth::Public,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
     ) -> Result<Json<CohortList>, ApiError> {
         let cohorts = self
@@ -529,6 +531,7 @@ impl<A: Adapters> ReputationApi<A> {
     )]
     async fn events(
         &self,
+        _public: super::auth::Public,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
         /// Page size, 1..200 (default 50)
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]

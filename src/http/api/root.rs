@@ -23,7 +23,7 @@ impl RootApi {
         tag = "ApiTags::Service",
         operation_id = "getRoot"
     )]
-    async fn root(&self) -> Json<ServiceInfo> {
+    async fn root(&self, _public: super::auth::Public) -> Json<ServiceInfo> {
         Json(ServiceInfo {
             service: "dixie-bff".to_owned(),
             status: "running".to_owned(),
