@@ -65,25 +65,26 @@ struct Devtools {
 
 impl Devtools {
     /// Sends one command and waits for its result (events in between are skipped).
-    async fn call(&mut self, method: &str, params: Value) -> Value {
+    async fn call(&mut self, method: &str, params: Value) -> Result<Value, String> {
         self.next += 1;
         let id = self.next;
         let msg = json!({"id": id, "method": method, "params": params}).to_string();
-        if self.ws.send(Message::text(msg)).await.is_err() {
-            fail("the DevTools connection closed");
-        }
+        self.ws
+            .send(Message::text(msg))
+            .await
+            .map_err(|e| format!("the DevTools connection closed: {e}"))?;
         while let Some(Ok(msg)) = self.ws.next().await {
             if let Message::Text(text) = msg {
                 let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
                 if v["id"] == id {
                     if v.get("error").is_some() {
-                        fail(&format!("{method}: {}", v["error"]));
+                        return Err(format!("{method}: {}", v["error"]));
                     }
-                    return v["result"].clone();
+                    return Ok(v["result"].clone());
                 }
             }
         }
-        fail("the DevTools connection ended")
+        Err("the DevTools connection ended".to_owned())
     }
 }
 
@@ -94,6 +95,8 @@ async fn main() {
         fail("usage: swagger_authorize BASE_URL JWT ADMIN_KEY");
     };
     let profile = std::env::temp_dir().join(format!("dixie-swagger-{}", std::process::id()));
+    // Its own process group: /usr/bin/chromium is a wrapper script, and the browser forks
+    // helpers; the whole group is stopped below, whatever happened.
     let mut chromium = tokio::process::Command::new("chromium")
         .args([
             "--headless",
@@ -108,10 +111,37 @@ async fn main() {
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("about:blank")
         .stderr(Stdio::piped())
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| fail(&format!("chromium: {e}")));
-    let stderr = chromium.stderr.take().unwrap_or_else(|| fail("no stderr"));
+    let group = chromium.id();
+    let outcome = match chromium.stderr.take() {
+        Some(stderr) => drive(stderr, base, jwt, admin_key).await,
+        None => Err("chromium has no stderr".to_owned()),
+    };
+    if let Some(pid) = group {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .status();
+    }
+    let _ = chromium.wait().await;
+    let _ = std::fs::remove_dir_all(&profile);
+    match outcome {
+        Ok(()) => eprintln!(
+            "swagger_authorize: authorized with the JWT and the admin key; both operations answered 200"
+        ),
+        Err(why) => fail(&why),
+    }
+}
+
+/// Finds the browser's DevTools endpoint, opens /docs and runs the page script.
+async fn drive(
+    stderr: tokio::process::ChildStderr,
+    base: &str,
+    jwt: &str,
+    admin_key: &str,
+) -> Result<(), String> {
     let mut lines = BufReader::new(stderr).lines();
     let browser_ws = tokio::time::timeout(Duration::from_secs(30), async {
         while let Ok(Some(line)) = lines.next_line().await {
@@ -124,7 +154,7 @@ async fn main() {
     .await
     .ok()
     .flatten()
-    .unwrap_or_else(|| fail("chromium did not open its DevTools port"));
+    .ok_or("chromium did not open its DevTools port")?;
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let host = browser_ws
         .trim_start_matches("ws://")
@@ -134,23 +164,23 @@ async fn main() {
         .to_owned();
     let targets: Value = reqwest::get(format!("http://{host}/json/list"))
         .await
-        .unwrap_or_else(|e| fail(&format!("/json/list: {e}")))
+        .map_err(|e| format!("/json/list: {e}"))?
         .json()
         .await
-        .unwrap_or_else(|e| fail(&format!("/json/list: {e}")));
+        .map_err(|e| format!("/json/list: {e}"))?;
     let page = targets
         .as_array()
         .and_then(|t| t.iter().find(|t| t["type"] == "page"))
         .and_then(|t| t["webSocketDebuggerUrl"].as_str())
-        .unwrap_or_else(|| fail("no page target"))
+        .ok_or("no page target")?
         .to_owned();
     let (ws, _) = tokio_tungstenite::connect_async(page.as_str())
         .await
-        .unwrap_or_else(|e| fail(&format!("DevTools: {e}")));
+        .map_err(|e| format!("DevTools: {e}"))?;
     let mut dt = Devtools { ws, next: 0 };
-    dt.call("Page.enable", json!({})).await;
+    dt.call("Page.enable", json!({})).await?;
     dt.call("Page.navigate", json!({"url": format!("{base}/docs")}))
-        .await;
+        .await?;
     let expression = format!("{SCRIPT}({}, {})", json!(jwt), json!(admin_key));
     let result = tokio::time::timeout(
         Duration::from_secs(60),
@@ -160,9 +190,9 @@ async fn main() {
         ),
     )
     .await
-    .unwrap_or_else(|_| fail("the page script did not finish in 60 s"));
+    .map_err(|_| "the page script did not finish in 60 s".to_owned())??;
     if let Some(exception) = result.get("exceptionDetails") {
-        fail(&format!(
+        return Err(format!(
             "in the page: {}",
             exception["exception"]["description"]
                 .as_str()
@@ -176,12 +206,8 @@ async fn main() {
         "operations-Admin-getAllowlist",
     ] {
         if statuses[id] != "200" {
-            fail(&format!("{id} showed {}", statuses[id]));
+            return Err(format!("{id} showed {}", statuses[id]));
         }
     }
-    let _ = chromium.kill().await;
-    let _ = std::fs::remove_dir_all(&profile);
-    eprintln!(
-        "swagger_authorize: authorized with the JWT and the admin key; both operations answered 200"
-    );
+    Ok(())
 }
