@@ -12,6 +12,13 @@ pub fn iso_millis(t: OffsetDateTime) -> String {
         .unwrap_or_else(|_| String::from("1970-01-01T00:00:00.000Z"))
 }
 
+/// Unix seconds in [`iso_millis`] form (empty when out of range).
+pub fn iso_of_unix(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .map(iso_millis)
+        .unwrap_or_default()
+}
+
 /// The current time in [`iso_millis`] form.
 pub fn now_iso() -> String {
     iso_millis(OffsetDateTime::now_utc())

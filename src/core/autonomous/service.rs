@@ -1,7 +1,7 @@
 //! The autonomous use case: ownership (through the one `OwnershipResolver`) → permissions and
 //! trail (the store) → Finn's copy (best effort).
 
-use crate::core::clock::iso_millis;
+use crate::core::clock::iso_of_unix as iso;
 use crate::core::conviction::{ConvictionDenial, Tier, require_tier};
 use crate::core::error::PortError;
 use crate::core::ownership::{holding, owns};
@@ -45,12 +45,6 @@ pub struct AutonomousService<F, S> {
     store: S,
     /// `DIXIE_AUTONOMOUS_BUDGET`: the daily cap of a dNFT nobody configured.
     default_daily_cap: u64,
-}
-
-fn iso(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(iso_millis)
-        .unwrap_or_default()
 }
 
 impl<F, S> AutonomousService<F, S>

@@ -14,7 +14,7 @@ use crate::core::autonomous::{
     AUDIT_DEFAULT, AUDIT_MAX, AuditAction, AutonomousError, BudgetPatch, CapabilitiesPatch, Change,
     Permissions, PermissionsPatch, StoredAudit,
 };
-use crate::core::clock::iso_millis;
+use crate::core::clock::iso_of_unix;
 use crate::core::conviction::Conviction;
 use crate::http::error::{RouteError, route_errors};
 use crate::http::ids::NftId;
@@ -208,7 +208,7 @@ impl From<StoredAudit> for AuditRecord {
         let e = s.entry;
         AuditRecord {
             seq: s.seq,
-            timestamp: iso_of(e.at),
+            timestamp: iso_of_unix(e.at),
             action: match e.action {
                 AuditAction::PermissionsUpdated => AuditKind::PermissionsUpdated,
                 AuditAction::PermissionsUpdateRefused => AuditKind::PermissionsUpdateRefused,
@@ -224,12 +224,6 @@ impl From<StoredAudit> for AuditRecord {
             confirmation_required: e.confirmation_required,
         }
     }
-}
-
-fn iso_of(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(iso_millis)
-        .unwrap_or_default()
 }
 
 /// A dNFT's audit trail, newest first.
