@@ -11,6 +11,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, SecurityScheme};
 
 use super::{ApiTags, constant_time_eq};
+use crate::config::Secret;
 use crate::core::auth::allowlist::{Access, Allowlist, AllowlistDocument, EntryError};
 use crate::core::clock::now_iso;
 use crate::core::ports::AllowlistStore;
@@ -119,12 +120,32 @@ pub enum AdminKey {
 }
 
 impl AdminKey {
-    pub fn value(&self) -> Option<&str> {
+    fn value(&self) -> Option<&str> {
         match self {
             AdminKey::Sent(key) => Some(&key.0.key),
             AdminKey::Missing => None,
         }
     }
+
+    /// Whether the sent key (`Bearer <key>` or bare, in constant time) is `admin`.
+    pub fn check(&self, admin: &Secret) -> KeyCheck {
+        let Some(value) = self.value().map(str::trim).filter(|v| !v.is_empty()) else {
+            return KeyCheck::Missing;
+        };
+        let key = crate::http::middleware::guard::bearer_token(value).unwrap_or(value);
+        if constant_time_eq(key.as_bytes(), admin.expose().as_bytes()) {
+            KeyCheck::Valid
+        } else {
+            KeyCheck::Wrong
+        }
+    }
+}
+
+/// What an admin key check found.
+pub enum KeyCheck {
+    Missing,
+    Wrong,
+    Valid,
 }
 
 pub struct AdminApi<A: Adapters> {
@@ -136,7 +157,7 @@ impl<A: Adapters> AdminApi<A> {
         AdminApi { state }
     }
 
-    fn authorize(&self, header: Option<&str>) -> Result<(), AdminFailure> {
+    fn authorize(&self, auth: &AdminKey) -> Result<(), AdminFailure> {
         let Some(admin) = self.state.settings.admin_key.as_ref() else {
             return Err(fail(
                 AdminFailure::Forbidden,
@@ -144,22 +165,18 @@ impl<A: Adapters> AdminApi<A> {
                 "Admin API not configured",
             ));
         };
-        let Some(value) = header.map(str::trim).filter(|v| !v.is_empty()) else {
-            return Err(fail(
+        match auth.check(admin) {
+            KeyCheck::Valid => Ok(()),
+            KeyCheck::Missing => Err(fail(
                 AdminFailure::Unauthorized,
                 "unauthorized",
                 "Admin key required",
-            ));
-        };
-        let key = crate::http::middleware::guard::bearer_token(value).unwrap_or(value);
-        if constant_time_eq(key.as_bytes(), admin.expose().as_bytes()) {
-            Ok(())
-        } else {
-            Err(fail(
+            )),
+            KeyCheck::Wrong => Err(fail(
                 AdminFailure::Forbidden,
                 "forbidden",
                 "Invalid admin key",
-            ))
+            )),
         }
     }
 
@@ -196,7 +213,7 @@ impl<A: Adapters> AdminApi<A> {
         operation_id = "getAllowlist"
     )]
     async fn get(&self, auth: AdminKey) -> Result<Json<AllowlistDto>, AdminFailure> {
-        self.authorize(auth.value())?;
+        self.authorize(&auth)?;
         Ok(Json(self.current().document().into()))
     }
 
@@ -207,7 +224,7 @@ impl<A: Adapters> AdminApi<A> {
         operation_id = "addAllowlistEntry"
     )]
     async fn add(&self, auth: AdminKey, body: Json<NewEntry>) -> Result<AddResponse, AdminFailure> {
-        self.authorize(auth.value())?;
+        self.authorize(&auth)?;
         let _edits = self.state.allowlist_edits.lock().await;
         let mut list = self.current();
         let added = match body.kind {
@@ -246,7 +263,7 @@ impl<A: Adapters> AdminApi<A> {
         auth: AdminKey,
         #[oai(validator(max_length = 256))] entry: Path<String>,
     ) -> Result<Json<Edited>, AdminFailure> {
-        self.authorize(auth.value())?;
+        self.authorize(&auth)?;
         let _edits = self.state.allowlist_edits.lock().await;
         let mut list = self.current();
         if !list.remove(&entry) {

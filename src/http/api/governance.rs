@@ -5,12 +5,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
-use super::admin::AdminKey;
-use crate::core::auth::constant_time_eq;
+use super::admin::{AdminKey, KeyCheck};
 use crate::core::clock::now_iso;
 use crate::core::ports::KnowledgeCorpus;
 use crate::http::error::{RouteError, route_errors};
-use crate::http::middleware::guard::bearer_token;
 use crate::http::state::{Adapters, Shared};
 
 /// A governed resource's health.
@@ -63,18 +61,15 @@ impl<A: Adapters> GovernanceApi<A> {
         GovernanceApi { state }
     }
 
-    fn authorize(&self, header: Option<&str>) -> Result<(), RouteError> {
+    /// Open without a configured admin key; else the admin API's check and messages.
+    fn authorize(&self, auth: &AdminKey) -> Result<(), RouteError> {
         let Some(admin) = self.state.settings.admin_key.as_ref() else {
             return Ok(());
         };
-        let Some(value) = header.map(str::trim).filter(|v| !v.is_empty()) else {
-            return Err(RouteError::unauthorized("Admin key required"));
-        };
-        let key = bearer_token(value).unwrap_or(value);
-        if constant_time_eq(key.as_bytes(), admin.expose().as_bytes()) {
-            Ok(())
-        } else {
-            Err(RouteError::forbidden("Invalid admin key"))
+        match auth.check(admin) {
+            KeyCheck::Valid => Ok(()),
+            KeyCheck::Missing => Err(RouteError::unauthorized("Admin key required")),
+            KeyCheck::Wrong => Err(RouteError::forbidden("Invalid admin key")),
         }
     }
 }
@@ -92,7 +87,7 @@ impl<A: Adapters> GovernanceApi<A> {
         operation_id = "getGovernance"
     )]
     async fn governance(&self, auth: AdminKey) -> Result<Json<Governance>, GovernanceRefusal> {
-        self.authorize(auth.value())?;
+        self.authorize(&auth)?;
         let health = self.state.corpus.metadata().await.map(|meta| {
             let f = meta.freshness(time::OffsetDateTime::now_utc().date());
             ResourceHealth {
