@@ -120,6 +120,7 @@ impl StandinState {
     }
 }
 
+#[derive(Clone)]
 pub struct FinnStandin {
     pub addr: SocketAddr,
     pub state: Arc<StandinState>,
@@ -229,8 +230,6 @@ impl FinnStandin {
             });
     }
 
-    /// Speaks like Finn at 858dbf41: `/nfts` and `/ownership` are not mounted (404) and `/nft`
-    /// answers `{nft: {collection, tokenId, title}}` (the canonical id must be built).
     /// Finn knows a personality for `nft_id` (version 3, two evolution steps).
     pub fn set_personality(&self, nft_id: &str, name: &str) {
         let personality = json!({
@@ -257,6 +256,8 @@ impl FinnStandin {
         *self.state.economics.lock().unwrap() = Some((model.to_owned(), cost_micro_usd));
     }
 
+    /// Speaks like Finn at 858dbf41: `/nfts` and `/ownership` are not mounted (404) and `/nft`
+    /// answers `{nft: {collection, tokenId, title}}` (the canonical id must be built).
     pub fn speak_like_finn_858dbf41(&self) {
         self.set_mode("nfts", Mode::Status(404));
         self.set_mode("ownership", Mode::Status(404));
@@ -787,7 +788,7 @@ async fn stats(state: Data<&Arc<StandinState>>) -> Response {
 /// this one (the end-to-end suite, a newcomer's quickstart) sets up a dNFT holder.
 #[handler]
 async fn add_holder(
-    state: Data<&Arc<StandinState>>,
+    standin: Data<&FinnStandin>,
     body: poem::web::Json<serde_json::Value>,
 ) -> Response {
     let (Some(wallet), Some(nft_id)) = (body.0["wallet"].as_str(), body.0["nftId"].as_str()) else {
@@ -796,10 +797,6 @@ async fn add_holder(
             Json(json!({"code": "INVALID_REQUEST"})),
         )
             .into_response();
-    };
-    let standin = FinnStandin {
-        addr: ([127, 0, 0, 1], 0).into(),
-        state: state.0.clone(),
     };
     standin.add_owner(wallet, nft_id, &[]);
     standin.set_personality(nft_id, "Sample Bera");
@@ -890,6 +887,7 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
         .at("/_standin/holders", poem::post(add_holder))
         .around(check_token)
         .data(state.clone());
-    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
-    FinnStandin { addr, state }
+    let standin = FinnStandin { addr, state };
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(app.data(standin.clone())));
+    standin
 }
