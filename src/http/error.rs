@@ -11,13 +11,70 @@ use poem_openapi::Object;
 
 use crate::core::error::PortError;
 
-/// Error body of every non-2xx response.
-#[derive(Object, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// Error body of every non-2xx response: always `error` and `message`; a 429 adds `retry_after`,
+/// a 403 for a conviction tier below the route's adds `actual_tier`, `required_tier`,
+/// `denial_codes` and `evaluation_gap` (§2.2).
+///
+/// One schema for every error, so that a generated client has one error type per operation
+/// (progenitor accepts no other).
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ErrorBody {
     /// Machine-readable snake_case code (see the README's error table).
     pub error: String,
     /// Human-readable explanation; never internal detail.
     pub message: String,
+    /// 429 only: seconds until a retry can succeed (also sent as `Retry-After`).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    // Tier denial only (no doc comments on these: poem-openapi would wrap the `$ref`s in an
+    // `allOf` that generated clients cannot read).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual_tier: Option<TierName>,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_tier: Option<TierName>,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denial_codes: Option<Vec<DenialCode>>,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation_gap: Option<Box<EvaluationGap>>,
+}
+
+/// A conviction tier, lowest first (§1.6).
+#[derive(poem_openapi::Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum TierName {
+    Observer,
+    Participant,
+    Builder,
+    Architect,
+    Sovereign,
+}
+
+/// Why a tier fell short of a route's.
+#[derive(poem_openapi::Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[oai(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DenialCode {
+    TrustScoreBelowThreshold,
+    TrustStateBelowThreshold,
+}
+
+/// How far a denied caller's tier is from the required one.
+#[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct EvaluationGap {
+    /// Trust score still missing (0..1).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_score_gap: Option<f64>,
+    /// Reputation states still missing (cold → warming → established → authoritative).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reputation_state_gap: Option<u8>,
 }
 
 impl ErrorBody {
@@ -25,6 +82,19 @@ impl ErrorBody {
         ErrorBody {
             error: error.to_owned(),
             message: message.into(),
+            retry_after: None,
+            actual_tier: None,
+            required_tier: None,
+            denial_codes: None,
+            evaluation_gap: None,
+        }
+    }
+
+    /// The body of a 429.
+    pub fn rate_limited(retry_after: u64) -> Self {
+        ErrorBody {
+            retry_after: Some(retry_after),
+            ..ErrorBody::new("rate_limited", "Too many requests")
         }
     }
 
@@ -412,3 +482,33 @@ macro_rules! route_errors {
     };
 }
 pub(crate) use route_errors;
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::types::ParseFromJSON;
+
+    use super::*;
+    use crate::core::conviction::{Tier, require_tier};
+
+    #[test]
+    fn a_tier_denial_on_the_wire_is_an_error_body_with_every_tier_field() {
+        let Err(denial) = require_tier(Tier::Observer, Tier::Sovereign) else {
+            panic!("observer must be denied a sovereign route");
+        };
+        let wire = serde_json::to_value(&denial).ok();
+        let body = ErrorBody::parse_from_json(wire).unwrap_or_else(|e| panic!("{}", e.message()));
+        assert_eq!(body.actual_tier, Some(TierName::Observer));
+        assert_eq!(body.required_tier, Some(TierName::Sovereign));
+        assert_eq!(
+            body.denial_codes,
+            Some(vec![
+                DenialCode::TrustScoreBelowThreshold,
+                DenialCode::TrustStateBelowThreshold
+            ])
+        );
+        let gap = body
+            .evaluation_gap
+            .unwrap_or_else(|| panic!("no evaluation_gap"));
+        assert!(gap.trust_score_gap.is_some() && gap.reputation_state_gap.is_some());
+    }
+}

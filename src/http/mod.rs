@@ -34,20 +34,29 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
     let guard = ApiGuard(state.clone());
     let stream = stream::ChatStream::new(state.clone(), state.settings.stream_timers);
     let api = api::service(state);
-    // The JSON document is generated once: served as /openapi.json and read for `Allow`.
-    let spec = api.spec();
+    // The document is generated and finished once: served as /openapi.json, .yaml, in Swagger
+    // UI, and read for `Allow`.
+    let raw = api.spec();
+    let spec = api::document::finish(&raw);
+    let spec_yaml = api::document::finish_yaml(&raw);
     let allow = AllowOn405(std::sync::Arc::new(AllowTable::from_spec(&spec)));
+    // Swagger UI embeds the document it is built with; it shows the finished one.
+    let docs_html = api.swagger_ui_html().replacen(&raw, &spec, 1);
+    let docs = poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone()));
     let spec_json = poem::endpoint::make_sync(move |_| {
         Response::builder()
             .content_type("application/json")
             .body(spec.clone())
     });
-    let docs = api.swagger_ui();
-    let spec_yaml = api.spec_endpoint_yaml();
+    let spec_yaml = poem::endpoint::make_sync(move |_| {
+        Response::builder()
+            .content_type("application/yaml")
+            .body(spec_yaml.clone())
+    });
     Route::new()
         .at("/openapi.json", spec_json)
         .at("/openapi.yaml", spec_yaml)
-        .nest("/docs", docs)
+        .nest("/docs", Route::new().at("/", docs))
         .at("/ws/chat/:id", stream)
         .nest("/", api)
         .with(guard)

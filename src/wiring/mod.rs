@@ -380,9 +380,10 @@ pub fn openapi_spec(yaml: bool) -> String {
     let settings = choose::settings(&defaults).expect("the defaults' settings build");
     let state = AppState::new(parts, settings, Access::Open);
     let service = http::api::service(state);
+    let raw = service.spec();
     if yaml {
-        service.spec_yaml()
+        http::api::document::finish_yaml(&raw)
     } else {
-        service.spec()
+        http::api::document::finish(&raw)
     }
 }

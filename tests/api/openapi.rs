@@ -38,6 +38,10 @@ async fn served_spec_is_the_committed_one_and_docs_render() {
     assert_eq!(docs.status(), 200);
     let html = docs.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "Swagger UI page expected");
+    assert!(
+        html.contains("#/components/responses/MethodNotAllowed"),
+        "Swagger UI shows the finished document"
+    );
     assert_eq!(app.get("/openapi.yaml").await.status(), 200);
     app.stop().await;
 }
@@ -77,5 +81,46 @@ fn the_spec_passes_redoclys_recommended_rules_and_a_broken_one_does_not() {
     assert!(
         !out.status.success(),
         "the linter must refuse a broken document"
+    );
+}
+
+fn script(name: &str, args: &[&str]) -> std::process::Output {
+    let path = format!("{}/tests/scripts/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::process::Command::new("bash")
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn assert_ran(what: &str, out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// openapi-python-client generates with no warning (`--fail-on-warning`), and its client gets a
+/// 429 and a 405 from a real Dixie as typed, parsed bodies.
+#[tokio::test]
+async fn the_generated_python_client_parses_a_429_and_a_405() {
+    let app = spawn_app(&[("DIXIE_RATE_LIMIT_RPM", "1")]).await;
+    let base = app.base.clone();
+    let out = tokio::task::spawn_blocking(move || script("python-client.sh", &[&base]))
+        .await
+        .unwrap();
+    app.stop().await;
+    assert_ran("the generated Python client", &out);
+}
+
+/// openapi-typescript's types of the spec compile a strict openapi-fetch program, and the calls
+/// it marks as wrong are refused.
+#[test]
+fn a_strict_typescript_program_over_the_generated_types_compiles() {
+    assert_ran(
+        "strict tsc over openapi-typescript types",
+        &script("typescript-client.sh", &[]),
     );
 }

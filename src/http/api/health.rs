@@ -78,10 +78,12 @@ pub struct FinnHealth {
     pub circuit_state: CircuitStateDto,
 }
 
-/// The knowledge corpus (present when `DIXIE_KNOWLEDGE_DIR` holds a readable corpus).
+/// The knowledge corpus (present when `DIXIE_KNOWLEDGE_DIR` holds a readable corpus): `status`
+/// is `healthy`, or `degraded` when a source is older than its `max_age_days`.
+// No doc comment on the enum-typed field: poem-openapi would wrap its `$ref` in an `allOf`,
+// which generated clients (openapi-python-client) cannot read.
 #[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
 pub struct CorpusHealth {
-    /// `healthy`, or `degraded` when a source is older than its `max_age_days`
     pub status: HealthStatus,
     pub corpus_version: u64,
     pub sources: u64,

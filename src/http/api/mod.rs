@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod autonomous;
 pub mod chat;
+pub mod document;
 pub mod enrich;
 pub mod governance;
 pub mod health;

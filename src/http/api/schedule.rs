@@ -114,14 +114,15 @@ pub enum ExecutionStatusDto {
     Skipped,
 }
 
-/// One fire of a schedule's cron.
+/// One fire of a schedule's cron; `status` is `skipped` when the schedule is unknown or no longer
+/// fires.
+// No doc comment on `status`: see `CorpusHealth` in the health API.
 #[derive(Object, Debug)]
 pub struct ExecutionDto {
     #[oai(rename = "scheduleId")]
     pub schedule_id: String,
     #[oai(rename = "firedAt")]
     pub fired_at: String,
-    /// `skipped`: the schedule is unknown or no longer fires
     pub status: ExecutionStatusDto,
     #[oai(rename = "messageId", skip_serializing_if_is_none)]
     pub message_id: Option<String>,

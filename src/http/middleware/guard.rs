@@ -39,6 +39,11 @@ use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
 const RATE_EXEMPT: &[&str] = &["/api/health", "/api/auth/.well-known/"];
+/// Whether requests to `path` count against the rate limit (the spec's 429s follow this).
+pub fn is_rate_limited(path: &str) -> bool {
+    path.starts_with("/api/") && !RATE_EXEMPT.iter().any(|p| path.starts_with(p))
+}
+
 const GATE_EXEMPT: &[&str] = &["/api/health", "/api/auth", "/api/admin", "/api/reputation"];
 
 pub struct ApiGuard<A: Adapters>(pub Shared<A>);
@@ -150,7 +155,7 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         if !path.starts_with("/api/") {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         }
-        let rate_limited = !RATE_EXEMPT.iter().any(|p| path.starts_with(p));
+        let rate_limited = is_rate_limited(path);
         let gated = !GATE_EXEMPT.iter().any(|p| path.starts_with(p));
         req.headers_mut().remove("x-wallet-address");
         let state = &self.state;
@@ -169,15 +174,10 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
                 Err(_) => Decision::Allow { remaining: 0 },
             };
             if let Decision::Deny { retry_after } = decision {
-                let body = serde_json::json!({
-                    "error": "rate_limited",
-                    "message": "Too many requests",
-                    "retry_after": retry_after,
-                });
-                let mut resp = Response::builder()
-                    .status(StatusCode::TOO_MANY_REQUESTS)
-                    .content_type("application/json; charset=utf-8")
-                    .body(body.to_string());
+                let mut resp = json_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &ErrorBody::rate_limited(retry_after),
+                );
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 return Ok(resp);

@@ -13,6 +13,6 @@ pub mod request_id;
 pub use access_log::AccessLog;
 pub use allow::{AllowOn405, AllowTable};
 pub use body_limit::BodyLimit;
-pub use guard::ApiGuard;
+pub use guard::{ApiGuard, is_rate_limited};
 pub use headers::{Cors, CorsOrigins, SecurityHeaders};
 pub use request_id::{RequestId, RequestIds};
