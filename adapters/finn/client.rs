@@ -24,6 +24,7 @@ use crate::core::ports::{
     SoulMemory, StakingLookup, UpstreamProbe,
 };
 use crate::core::schedule::CronRegistration;
+use crate::core::sessions::{SessionDetail, SessionList};
 use crate::core::upstream::{
     Admission, Breaker, BreakerPolicy, CallContext, Transition, UpstreamError, map_finn_error,
 };
@@ -559,24 +560,23 @@ impl AgentRuntime for FinnClient {
         .await
     }
 
-    async fn list_sessions(&self, ctx: &CallContext) -> Result<Value, UpstreamError> {
-        self.session_call(Method::GET, &["api", "sessions"], None, ctx, true)
-            .await
+    async fn list_sessions(&self, ctx: &CallContext) -> Result<SessionList, UpstreamError> {
+        let value = self
+            .session_call(Method::GET, &["api", "sessions"], None, ctx, true)
+            .await?;
+        Self::shaped(value, ctx)
     }
 
     async fn get_session(
         &self,
         ctx: &CallContext,
         session_id: &str,
-    ) -> Result<Value, UpstreamError> {
-        self.session_call(
-            Method::GET,
-            &["api", "sessions", session_id],
-            None,
-            ctx,
-            false,
-        )
-        .await
+    ) -> Result<SessionDetail, UpstreamError> {
+        let segments = ["api", "sessions", session_id];
+        let value = self
+            .session_call(Method::GET, &segments, None, ctx, false)
+            .await?;
+        Self::shaped(value, ctx)
     }
 }
 

@@ -22,6 +22,7 @@ pub mod ports;
 pub mod ratelimit;
 pub mod reputation;
 pub mod schedule;
+pub mod sessions;
 pub mod trace;
 pub mod ttl;
 pub mod upstream;

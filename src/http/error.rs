@@ -316,15 +316,11 @@ impl From<UpstreamFailure> for poem::Error {
 
 impl poem_openapi::ApiResponse for UpstreamFailure {
     fn meta() -> poem_openapi::registry::MetaResponses {
-        let rows: [(u16, &'static str); 7] = [
+        let rows: [(u16, &'static str); 6] = [
             (400, "Invalid body or parameter (`invalid_request`)"),
             (401, "No credentials (`unauthorized`)"),
             (402, "Finn: usage limit reached (`usage_limit`)"),
             (403, "Wallet or API key not allowlisted (`forbidden`)"),
-            (
-                429,
-                "Too many requests (`rate_limited`, with `retry_after` seconds)",
-            ),
             (502, "Finn: provider unavailable (`service_unavailable`)"),
             (
                 503,
@@ -405,7 +401,7 @@ impl From<RouteError> for poem::Error {
 
 impl poem_openapi::ApiResponse for RouteError {
     fn meta() -> poem_openapi::registry::MetaResponses {
-        let rows: [(u16, &'static str); 9] = [
+        let rows: [(u16, &'static str); 8] = [
             (
                 400,
                 "Invalid body or parameter (`invalid_request`, or the route's own code: `invalid_sealing_policy`, `parse_error`, `limit_exceeded`)",
@@ -420,10 +416,6 @@ impl poem_openapi::ApiResponse for RouteError {
                 "Not allowlisted, not the dNFT's owner, access denied, or a conviction tier too low (`forbidden`; a tier denial adds `actual_tier`, `required_tier`, `denial_codes`, `evaluation_gap`)",
             ),
             (404, "No such memory or schedule (`not_found`)"),
-            (
-                429,
-                "Too many requests (`rate_limited`, with `retry_after` seconds)",
-            ),
             (
                 500,
                 "Unexpected failure (`internal_error`; detail only in the log)",

@@ -278,3 +278,36 @@ async fn a_changed_file_is_reloaded_without_a_restart() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_files_access_policy_is_shown_typed() {
+    let path = fresh_path("allowlist.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let policy = json!({"type": "role_based", "roles": ["team"], "audit_required": true,
+                        "revocable": false});
+    let mut stored = policy.clone();
+    stored["note"] = json!("not part of a policy");
+    std::fs::write(
+        &path,
+        json!({"version": 3, "wallets": [], "apiKeys": [], "updated_at": "x", "policy": stored})
+            .to_string(),
+    )
+    .unwrap();
+    let app = spawn_app(&[
+        ("DIXIE_ALLOWLIST_PATH", path.to_str().unwrap()),
+        ("DIXIE_ADMIN_KEY", ADMIN),
+    ])
+    .await;
+    let got = admin(
+        &app,
+        reqwest::Method::GET,
+        "/api/admin/allowlist",
+        Some(&format!("Bearer {ADMIN}")),
+        None,
+    )
+    .await;
+    assert_eq!(got.status(), 200);
+    let body: Value = got.json().await.unwrap();
+    assert_eq!(body["policy"], policy, "the policy's own fields, typed");
+    app.stop().await;
+}

@@ -132,6 +132,17 @@ async fn a_holders_whole_turn_names_the_dnft_and_answers_the_reply() {
         json!({"text": "hello"}),
         "the first prompt is delivered"
     );
+    let tooled = chat(
+        &app,
+        Some(&jwt),
+        json!({"prompt": "search rust", "stream": false, "sessionId": "sess-1"}),
+    )
+    .await;
+    let tooled: Value = tooled.json().await.unwrap();
+    assert_eq!(
+        tooled["toolCalls"],
+        json!([{"name": "search", "args": {"query": "rust"}, "result": "1 hit"}])
+    );
     app.stop().await;
 }
 
@@ -160,9 +171,24 @@ async fn a_message_to_a_session_returns_finns_body() {
         .json()
         .await
         .unwrap();
-    assert_eq!(list["sessions"][0]["sessionId"], "sess-1");
+    assert_eq!(
+        list,
+        json!({"sessions": [
+            {"id": "sess-2", "created": 1_764_000_060_000_i64, "lastActivity": 1_764_000_120_000_i64},
+            {"id": "sess-1", "created": 1_764_000_000_000_i64, "lastActivity": 1_764_000_090_000_i64},
+        ]}),
+        "Finn's list, in Dixie's typed shape"
+    );
     let one = app.get_bearer("/api/sessions/sess-9", &jwt).await;
     assert_eq!(one.status(), 200);
+    let one: Value = one.json().await.unwrap();
+    assert_eq!(
+        (&one["id"], &one["isStreaming"], &one["messageCount"]),
+        (&json!("sess-9"), &json!(false), &json!(2))
+    );
+    assert_eq!(one["state"]["model"], "standin-model");
+    let missing = app.get_bearer("/api/sessions/unknown", &jwt).await;
+    assert_eq!(missing.status(), 404, "Finn's 404 passes through");
     assert!(
         header(&finn.received("sessions.get").unwrap(), "x-wallet-address").is_none(),
         "the wallet is not forwarded on a session read"

@@ -576,11 +576,17 @@ async fn session_message(
             .into_response();
     };
     let n = state.calls.lock().unwrap()["sessions.message"];
+    // `search <query>` makes the turn call a tool: Finn reports `{name, args, result}` with the
+    // result as text (§14).
+    let tool_calls = match text.strip_prefix("search ") {
+        Some(query) => json!([{"name": "search", "args": {"query": query}, "result": "1 hit"}]),
+        None => json!([]),
+    };
     let mut reply = json!({
         "sessionId": id,
         "messageId": format!("msg-{n}"),
         "response": format!("echo: {text}"),
-        "toolCalls": [],
+        "toolCalls": tool_calls,
     });
     if let Some((model, cost)) = state.economics.lock().unwrap().clone() {
         reply["model"] = json!(model);
@@ -594,7 +600,12 @@ async fn session_list(state: Data<&Arc<StandinState>>, req: &poem::Request) -> R
     if let Some(r) = state.enter("sessions.list", req.headers(), b"").await {
         return r;
     }
-    Json(json!({ "sessions": [{"sessionId": "sess-1", "title": "first"}] })).into_response()
+    // Finn's SessionRouter.list(): Unix-millisecond times, most recently active first (§14).
+    Json(json!({ "sessions": [
+        {"id": "sess-2", "created": 1_764_000_060_000_i64, "lastActivity": 1_764_000_120_000_i64},
+        {"id": "sess-1", "created": 1_764_000_000_000_i64, "lastActivity": 1_764_000_090_000_i64},
+    ] }))
+    .into_response()
 }
 
 #[handler]
@@ -606,7 +617,21 @@ async fn session_get(
     if let Some(r) = state.enter("sessions.get", req.headers(), b"").await {
         return r;
     }
-    Json(json!({ "sessionId": id, "messages": [] })).into_response()
+    if id == "unknown" {
+        let body = json!({"error": "Session not found", "code": "SESSION_NOT_FOUND"});
+        return (StatusCode::NOT_FOUND, Json(body)).into_response();
+    }
+    // Finn's session info: the agent's own state, whether a turn runs, the message count (§14).
+    Json(json!({
+        "id": id,
+        "state": {"systemPrompt": "You are the oracle.", "model": "standin-model",
+                  "thinkingLevel": "off", "messages": [
+                      {"role": "user", "content": "hi"},
+                      {"role": "assistant", "content": [{"type": "text", "text": "echo: hi"}]}]},
+        "isStreaming": false,
+        "messageCount": 2,
+    }))
+    .into_response()
 }
 
 #[handler]

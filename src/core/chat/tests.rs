@@ -49,6 +49,7 @@ mod service {
     use super::super::*;
     use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
     use crate::core::ownership::Ownership;
+    use crate::core::sessions::{SessionDetail, SessionList};
     use crate::core::testing::block_on;
 
     mockall::mock! {
@@ -62,9 +63,9 @@ mod service {
             fn send_message(&self, ctx: &CallContext, session_id: &str, prompt: &str)
                 -> impl Future<Output = Result<Value, UpstreamError>> + Send;
             fn list_sessions(&self, ctx: &CallContext)
-                -> impl Future<Output = Result<Value, UpstreamError>> + Send;
+                -> impl Future<Output = Result<SessionList, UpstreamError>> + Send;
             fn get_session(&self, ctx: &CallContext, session_id: &str)
-                -> impl Future<Output = Result<Value, UpstreamError>> + Send;
+                -> impl Future<Output = Result<SessionDetail, UpstreamError>> + Send;
         }
         impl OwnershipResolver for Finn {
             fn holdings(&self, ctx: &CallContext, wallet: &str)

@@ -26,6 +26,7 @@ use crate::core::reputation::{
     StoredEvent, TaskTypeCohort,
 };
 use crate::core::schedule::{CronRegistration, Execution, Schedule};
+use crate::core::sessions::{SessionDetail, SessionList};
 use crate::core::upstream::{CallContext, UpstreamError};
 
 /// Durable reputation state: aggregates, task cohorts and the append-only event history.
@@ -243,7 +244,7 @@ pub trait PersonalitySource: Clone + Send + Sync + 'static {
 /// upstream error answer is mapped per the contract's §6.2 into [`UpstreamError::Answered`];
 /// network failures and timeouts are [`UpstreamError::Unavailable`] within the adapter's
 /// timeout; while the adapter's breaker is open no call is made
-/// ([`UpstreamError::CircuitOpen`]). Bodies pass through as JSON values.
+/// ([`UpstreamError::CircuitOpen`]). A reply turn's body passes through as a JSON value.
 pub trait AgentRuntime: Clone + Send + Sync + 'static {
     /// Starts a session (with the personality of dNFT `token_id`, when given) and returns its
     /// id (wallet forwarded). No prompt goes with it: the runtime ignores one (§14).
@@ -262,18 +263,19 @@ pub trait AgentRuntime: Clone + Send + Sync + 'static {
         prompt: &str,
     ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
 
-    /// The caller's sessions (wallet forwarded).
+    /// The caller's sessions (wallet forwarded); a body of another shape is `Unavailable`.
     fn list_sessions(
         &self,
         ctx: &CallContext,
-    ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
+    ) -> impl Future<Output = Result<SessionList, UpstreamError>> + Send;
 
-    /// One session (the wallet is not forwarded, as in the original).
+    /// One session (the wallet is not forwarded, as in the original); a body of another shape
+    /// is `Unavailable`.
     fn get_session(
         &self,
         ctx: &CallContext,
         session_id: &str,
-    ) -> impl Future<Output = Result<serde_json::Value, UpstreamError>> + Send;
+    ) -> impl Future<Output = Result<SessionDetail, UpstreamError>> + Send;
 }
 
 /// A dNFT's soul memory as the agent runtime keeps it (Finn `/api/memory/*`).

@@ -15,6 +15,7 @@ use crate::config::Secret;
 use crate::core::auth::allowlist::{Access, Allowlist, AllowlistDocument, EntryError};
 use crate::core::clock::now_iso;
 use crate::core::ports::AllowlistStore;
+use crate::http::api::access_policy::AccessPolicyView;
 use crate::http::error::ErrorBody;
 use crate::http::state::{Adapters, Shared};
 
@@ -28,8 +29,10 @@ pub struct AllowlistDto {
     #[oai(rename = "apiKeys")]
     pub api_keys: Vec<String>,
     pub updated_at: String,
-    /// The file's informational access policy, as stored.
-    pub policy: Option<serde_json::Value>,
+    // The file's informational access policy (no doc comment on a `$ref` field: it would be
+    // wrapped in an `allOf` generated clients cannot read).
+    #[oai(skip_serializing_if_is_none)]
+    pub policy: Option<AccessPolicyView>,
 }
 
 impl From<AllowlistDocument> for AllowlistDto {
@@ -39,7 +42,7 @@ impl From<AllowlistDocument> for AllowlistDto {
             wallets: d.wallets,
             api_keys: d.api_keys,
             updated_at: d.updated_at,
-            policy: d.policy,
+            policy: d.policy.as_ref().and_then(AccessPolicyView::of),
         }
     }
 }

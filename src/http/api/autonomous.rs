@@ -268,7 +268,6 @@ route_errors!(
             403,
             "Neither the dNFT's owner or delegate (per Finn) nor one of its autonomous delegates — audited — or not allowlisted (`forbidden`)",
         ),
-        (429, "Too many requests (`rate_limited`, with `retry_after` seconds)"),
         (500, "Unexpected failure (`internal_error`; detail only in the log)"),
         (
             503,
@@ -290,7 +289,6 @@ route_errors!(
             403,
             "A tier below sovereign (`forbidden` with `actual_tier`, `required_tier`, `denial_codes`, `evaluation_gap`), not the dNFT's owner (`Only the owner can update permissions`) — both audited — or not allowlisted",
         ),
-        (429, "Too many requests (`rate_limited`, with `retry_after` seconds)"),
         (500, "Unexpected failure (`internal_error`; detail only in the log)"),
         (
             503,

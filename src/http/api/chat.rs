@@ -10,6 +10,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 
+use crate::core::sessions::{SessionDetail, SessionList};
+
 use super::ApiTags;
 use super::auth::BearerToken;
 use crate::core::auth::Caller;
@@ -46,8 +48,11 @@ pub struct ChatRequest {
 #[derive(Object, Debug)]
 pub struct ToolCall {
     pub name: String,
+    /// The arguments the model called the tool with: any JSON, as the model wrote them.
     pub args: Option<Value>,
-    pub result: Option<Value>,
+    /// What the tool returned, as text (JSON text when the tool returned a value); empty while
+    /// the call had not ended.
+    pub result: Option<String>,
 }
 
 /// A chat answer.
@@ -65,6 +70,65 @@ pub struct ChatAnswer {
     pub response: Option<String>,
     #[oai(rename = "toolCalls", skip_serializing_if_is_none)]
     pub tool_calls: Option<Vec<ToolCall>>,
+}
+
+/// One of the caller's sessions; times are Unix milliseconds.
+#[derive(Object, Debug)]
+#[oai(rename = "SessionSummary")]
+pub struct SessionSummaryDto {
+    pub id: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub created: Option<i64>,
+    #[oai(rename = "lastActivity", skip_serializing_if_is_none)]
+    pub last_activity: Option<i64>,
+}
+
+/// The caller's sessions, most recently active first.
+#[derive(Object, Debug)]
+#[oai(rename = "SessionList")]
+pub struct SessionListDto {
+    pub sessions: Vec<SessionSummaryDto>,
+}
+
+impl From<SessionList> for SessionListDto {
+    fn from(list: SessionList) -> Self {
+        SessionListDto {
+            sessions: list
+                .sessions
+                .into_iter()
+                .map(|s| SessionSummaryDto {
+                    id: s.id,
+                    created: s.created,
+                    last_activity: s.last_activity,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One session as Finn keeps it.
+#[derive(Object, Debug)]
+#[oai(rename = "Session")]
+pub struct SessionDto {
+    pub id: String,
+    /// Finn's agent state (`systemPrompt`, `model`, `messages`, …), as Finn gives it.
+    pub state: std::collections::BTreeMap<String, Value>,
+    /// Whether a turn is running.
+    #[oai(rename = "isStreaming")]
+    pub is_streaming: bool,
+    #[oai(rename = "messageCount")]
+    pub message_count: u64,
+}
+
+impl From<SessionDetail> for SessionDto {
+    fn from(detail: SessionDetail) -> Self {
+        SessionDto {
+            id: detail.id,
+            state: detail.state.into_iter().collect(),
+            is_streaming: detail.is_streaming,
+            message_count: detail.message_count,
+        }
+    }
 }
 
 /// A chat answer, with the model pool the caller's tier selects.
@@ -115,12 +179,26 @@ route_errors!(
         (402, "Finn: usage limit reached (`usage_limit`)"),
         (403, "Wallet or API key not allowlisted (`forbidden`)"),
         (404, "Finn does not know the session (`not_found`)"),
-        (429, "Too many requests (`rate_limited`, with `retry_after` seconds)"),
         (500, "Unexpected failure (`internal_error`; detail only in the log)"),
         (502, "Finn: provider unavailable (`service_unavailable`)"),
         (
             503,
             "Finn unreachable or timed out (`upstream_error`), breaker open (`circuit_open`), oracle model unavailable or the handoff store down (`service_unavailable`); any other Finn error status is passed through as `upstream_error`",
+        ),
+    ]
+);
+
+route_errors!(
+    /// The failures of `GET /api/sessions/{id}`.
+    SessionReadFailure,
+    [
+        (400, "Invalid session id (`invalid_request`)"),
+        (401, "No credentials (`unauthorized`)"),
+        (403, "Wallet or API key not allowlisted (`forbidden`)"),
+        (404, "Finn knows no such session (`upstream_error`: `Session not found`)"),
+        (
+            503,
+            "Finn unreachable or timed out (`upstream_error`), breaker open (`circuit_open`); any other Finn error status is passed through as `upstream_error`",
         ),
     ]
 );
@@ -203,7 +281,10 @@ fn reply_fields(reply: Value) -> Result<Reply, RouteError> {
                         .unwrap_or_default()
                         .to_owned(),
                     args: call.get_mut("args").map(Value::take),
-                    result: call.get_mut("result").map(Value::take),
+                    result: call.get_mut("result").map(|r| match r.take() {
+                        Value::String(text) => text,
+                        other => other.to_string(),
+                    }),
                 })
                 .collect(),
         ),
@@ -368,23 +449,23 @@ impl<A: Adapters> ChatApi<A> {
         }))
     }
 
-    /// List the caller's sessions (Finn's body as it is)
+    /// List the caller's sessions, most recently active first
     #[oai(path = "/api/sessions", method = "get", operation_id = "listSessions")]
     async fn sessions(
         &self,
         _auth: BearerToken,
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
-    ) -> Result<Json<Value>, UpstreamFailure> {
+    ) -> Result<Json<SessionListDto>, UpstreamFailure> {
         self.state
             .finn
             .list_sessions(&context(&caller, &request_id))
             .await
-            .map(Json)
+            .map(|list| Json(SessionListDto::from(list)))
             .map_err(UpstreamFailure)
     }
 
-    /// One session (Finn's body as it is)
+    /// One session
     #[oai(
         path = "/api/sessions/:id",
         method = "get",
@@ -396,12 +477,12 @@ impl<A: Adapters> ChatApi<A> {
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
         id: Path<PlainId>,
-    ) -> Result<Json<Value>, UpstreamFailure> {
-        self.state
+    ) -> Result<Json<SessionDto>, SessionReadFailure> {
+        let detail = self
+            .state
             .finn
             .get_session(&context(&caller, &request_id), &id)
-            .await
-            .map(Json)
-            .map_err(UpstreamFailure)
+            .await?;
+        Ok(Json(SessionDto::from(detail)))
     }
 }

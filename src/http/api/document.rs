@@ -130,7 +130,10 @@ fn components(doc: &mut Value) {
                 "required": true,
                 "schema": { "type": "string" },
             },
-            "RetryAfter": integer_header("Seconds until a retry can succeed"),
+            "RetryAfter": {
+                "description": "Seconds until a retry can succeed (with the body's `retry_after`)",
+                "schema": { "type": "integer", "minimum": 0 },
+            },
             "RateLimitLimit": integer_header("Requests allowed per minute for this identity"),
             "RateLimitRemaining": integer_header("Requests left in the current minute"),
         }),
@@ -189,7 +192,8 @@ fn public_is_empty_security(op: &mut Value) {
     }
 }
 
-/// 429 with its typed body and `Retry-After`; successes tell the remaining quota.
+/// 429 (the shared response, or the operation's own) with `Retry-After`; successes tell the
+/// remaining quota.
 fn rate_limited(responses: &mut Map<String, Value>) {
     for (status, response) in responses.iter_mut() {
         if status.starts_with('2')
@@ -201,7 +205,15 @@ fn rate_limited(responses: &mut Map<String, Value>) {
                 json!({ "$ref": "#/components/headers/RateLimitRemaining" });
         }
     }
-    responses.insert("429".to_owned(), response_ref("RateLimited"));
+    // An operation's own 429 (a limit of its own) keeps its description.
+    match responses.get_mut("429") {
+        Some(own) => {
+            own["headers"] = json!({ "Retry-After": { "$ref": "#/components/headers/RetryAfter" } })
+        }
+        None => {
+            responses.insert("429".to_owned(), response_ref("RateLimited"));
+        }
+    }
 }
 
 fn sort_statuses(responses: &mut Map<String, Value>) {

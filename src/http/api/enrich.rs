@@ -87,10 +87,18 @@ pub struct ReputationSnapshot {
 }
 
 /// Knowledge priorities (votes arrive with the agent API: zeros until then).
+/// A knowledge source's conviction-weighted priority (none are collected yet).
+#[derive(Object, Debug)]
+pub struct SourcePriority {
+    pub source_id: String,
+    pub score: f64,
+    pub vote_count: u32,
+}
+
 #[derive(Object, Debug)]
 pub struct KnowledgeContext {
     pub active_votes: u64,
-    pub priority_rankings: Vec<serde_json::Value>,
+    pub priority_rankings: Vec<SourcePriority>,
     pub snapshot_at: String,
 }
 
@@ -183,7 +191,6 @@ route_errors!(
             403,
             "A tier below builder (`forbidden` with `actual_tier`, `required_tier`, `denial_codes`, `evaluation_gap`), or not allowlisted",
         ),
-        (429, "Too many requests (`rate_limited`, with `retry_after` seconds)"),
         (500, "Unexpected failure (`internal_error`; detail only in the log)"),
     ]
 );

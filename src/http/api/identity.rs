@@ -22,8 +22,8 @@ pub struct Oracle {
     #[oai(rename = "nftId")]
     pub nft_id: String,
     pub name: String,
-    /// Finn's dAMP-96 summary, or null
-    pub damp96_summary: Option<Value>,
+    /// Finn's dAMP-96 summary (an object, as Finn gives it), or null
+    pub damp96_summary: Option<std::collections::BTreeMap<String, Value>>,
     /// Hash of the oracle's BEAUVOIR document, or null
     pub beauvoir_hash: Option<String>,
 }
@@ -33,7 +33,10 @@ impl From<OracleIdentity> for Oracle {
         Oracle {
             nft_id: o.nft_id,
             name: o.name,
-            damp96_summary: o.damp96_summary,
+            damp96_summary: match o.damp96_summary {
+                Some(Value::Object(summary)) => Some(summary.into_iter().collect()),
+                _ => None,
+            },
             beauvoir_hash: o.beauvoir_hash,
         }
     }
@@ -46,7 +49,6 @@ route_errors!(
     [
         (401, "No credentials (`unauthorized`)"),
         (403, "Wallet or API key not allowlisted (`forbidden`)"),
-        (429, "Too many requests (`rate_limited`, with `retry_after` seconds)"),
     ]
 );
 

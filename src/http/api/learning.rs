@@ -23,12 +23,60 @@ use crate::http::state::{Adapters, Shared};
 pub struct Insights {
     #[oai(rename = "nftId")]
     pub nft_id: String,
-    /// The most recent insights, newest last.
-    pub insights: Vec<serde_json::Value>,
+    /// The most recent insight windows, newest last.
+    pub insights: Vec<InsightWindow>,
     pub count: u32,
     /// Signals received but not yet batched into an insight.
     #[oai(rename = "pendingSignals")]
     pub pending_signals: u32,
+}
+
+/// What one batch of a dNFT's interactions taught (the original's `LearningInsights`).
+#[derive(Object, Debug)]
+pub struct InsightWindow {
+    #[oai(rename = "nftId")]
+    pub nft_id: String,
+    #[oai(rename = "windowStart")]
+    pub window_start: String,
+    #[oai(rename = "windowEnd")]
+    pub window_end: String,
+    #[oai(rename = "interactionCount")]
+    pub interaction_count: u32,
+    #[oai(rename = "topicClusters")]
+    pub topic_clusters: Vec<TopicCluster>,
+    #[oai(rename = "sourceMetrics")]
+    pub source_metrics: SourceMetrics,
+    #[oai(rename = "toolUsagePatterns")]
+    pub tool_usage_patterns: Vec<ToolUsage>,
+    #[oai(rename = "knowledgeGaps")]
+    pub knowledge_gaps: Vec<KnowledgeGap>,
+}
+
+#[derive(Object, Debug)]
+pub struct TopicCluster {
+    pub topic: String,
+    pub count: u32,
+    /// Share of the window's interactions, 0..100.
+    pub percentage: u32,
+}
+
+#[derive(Object, Debug)]
+pub struct SourceMetrics {
+    #[oai(rename = "totalQueries")]
+    pub total_queries: u32,
+    #[oai(rename = "hitRate")]
+    pub hit_rate: f64,
+    #[oai(rename = "missRate")]
+    pub miss_rate: f64,
+}
+
+#[derive(Object, Debug)]
+pub struct ToolUsage {
+    pub tool: String,
+    #[oai(rename = "useCount")]
+    pub use_count: u32,
+    /// Share of the window's tool uses, 0..100.
+    pub percentage: u32,
 }
 
 #[derive(Object, Debug)]

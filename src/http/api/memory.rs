@@ -10,6 +10,7 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::ApiTags;
@@ -23,6 +24,7 @@ use crate::core::memory::{
 use crate::core::ownership::holding;
 use crate::core::ports::{OwnershipResolver, SoulMemory};
 use crate::core::upstream::{CallContext, UpstreamError};
+use crate::http::api::access_policy::AccessPolicyView;
 use crate::http::error::RouteError;
 use crate::http::ids::{NftId, PlainId};
 use crate::http::middleware::RequestId;
@@ -57,9 +59,10 @@ pub struct MemoryView {
     pub conversation_count: u64,
     #[oai(rename = "sealedConversationCount")]
     pub sealed_conversation_count: u64,
-    /// The hounfour access policy (`type`: none | read_only | time_limited | role_based | …)
+    // No doc comment on a `$ref` field (see `AccessPolicyView`): an unreadable stored policy
+    // is shown as `{type: "none"}`, which is how it is evaluated.
     #[oai(rename = "accessPolicy")]
-    pub access_policy: Value,
+    pub access_policy: AccessPolicyView,
     #[oai(rename = "lastInteraction")]
     pub last_interaction: Option<String>,
     #[oai(rename = "personalityDrift")]
@@ -88,7 +91,8 @@ impl From<MemoryProjection> for MemoryView {
             },
             conversation_count: p.conversation_count,
             sealed_conversation_count: p.sealed_conversation_count,
-            access_policy: p.access_policy,
+            access_policy: AccessPolicyView::of(&p.access_policy)
+                .unwrap_or_else(AccessPolicyView::none),
             last_interaction: p.last_interaction,
             personality_drift: PersonalityDriftDto {
                 formality,
@@ -212,8 +216,29 @@ pub enum SealReply {
 
 #[derive(Object, Debug)]
 pub struct ConversationList {
-    /// Finn's conversation summaries: `{conversationId, title, messageCount, sealed, lastMessageAt}`
-    pub conversations: Vec<Value>,
+    /// Newest first, as Finn pages them.
+    pub conversations: Vec<ConversationSummary>,
+}
+
+/// One conversation of a dNFT's memory, as Finn summarizes it.
+#[derive(Object, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationSummary {
+    #[oai(rename = "conversationId")]
+    pub conversation_id: String,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(default)]
+    pub title: Option<String>,
+    #[oai(rename = "messageCount", skip_serializing_if_is_none)]
+    #[serde(default)]
+    pub message_count: Option<u64>,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(default)]
+    pub sealed: Option<bool>,
+    /// ISO-8601.
+    #[oai(rename = "lastMessageAt", skip_serializing_if_is_none)]
+    #[serde(default)]
+    pub last_message_at: Option<String>,
 }
 
 #[derive(Object, Debug)]
@@ -411,6 +436,14 @@ impl<A: Adapters> MemoryApi<A> {
                 return Err(UpstreamError::Unavailable.into());
             }
         };
+        let conversations = conversations
+            .into_iter()
+            .filter_map(|item| {
+                ConversationSummary::deserialize(&item)
+                    .inspect_err(|e| tracing::warn!(event = "finn_item_skipped", detail = %e))
+                    .ok()
+            })
+            .collect();
         Ok(Json(ConversationList { conversations }))
     }
 

@@ -1,5 +1,6 @@
 //! The OpenAPI surface: one API struct per area, combined into one [`OpenApiService`].
 
+pub mod access_policy;
 pub mod admin;
 pub mod auth;
 pub mod autonomous;

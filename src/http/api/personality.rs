@@ -111,7 +111,6 @@ route_errors!(
         (401, "No credentials (`unauthorized`)"),
         (403, "Wallet or API key not allowlisted (`forbidden`)"),
         (404, "Finn knows no personality for this dNFT (`not_found`)"),
-        (429, "Too many requests (`rate_limited`, with `retry_after` seconds)"),
         (
             503,
             "Finn unreachable, timed out or answering another shape (`upstream_error`), breaker open (`circuit_open`)",
@@ -126,7 +125,6 @@ route_errors!(
         (400, "Invalid `nftId` (`invalid_request`)"),
         (401, "No credentials, or an API key (this view needs a wallet) (`unauthorized`)"),
         (403, "Wallet not allowlisted (`forbidden`)"),
-        (429, "Too many requests (`rate_limited`, with `retry_after` seconds)"),
     ]
 );
 
