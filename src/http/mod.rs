@@ -2,6 +2,7 @@
 //! error mapping, and [`serve`].
 
 pub mod api;
+pub mod body;
 pub mod cache;
 pub mod conviction;
 pub mod error;

@@ -87,3 +87,59 @@ async fn malformed_http_never_yields_html() {
     assert_json_error(resp, 404, "not_found").await;
     app.stop().await;
 }
+
+/// A body of the wrong JSON types is refused whatever poem-openapi would coerce, and the
+/// message names the field.
+#[tokio::test]
+async fn a_body_of_the_wrong_types_is_a_400_naming_the_field() {
+    let app = spawn_app(&[]).await;
+    let siwe = |body: &'static str| {
+        app.http
+            .post(app.url("/api/auth/siwe"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let cases = [
+        (
+            r#"{"message": 1, "signature": "0x"}"#,
+            "`message`: expected a string, found an integer",
+        ),
+        (
+            r#"{"message": "m", "signature": false}"#,
+            "`signature`: expected a string, found a boolean",
+        ),
+        (r#"{"signature": "0x"}"#, "`message`: is required"),
+        (
+            r#"["m", "0x"]"#,
+            "The body expected an object, found an array",
+        ),
+        ("", "A JSON body is required"),
+    ];
+    for (body, message) in cases {
+        let got = assert_json_error(siwe(body).await.unwrap(), 400, "invalid_request").await;
+        assert_eq!(got["message"], message, "for {body}");
+    }
+    let broken = assert_json_error(siwe("{nope").await.unwrap(), 400, "invalid_request").await;
+    assert!(
+        broken["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("The body is not valid JSON: ")),
+        "{broken}"
+    );
+    let unknown = assert_json_error(
+        siwe(r#"{"message": "m", "signature": "0x", "extra": 1}"#)
+            .await
+            .unwrap(),
+        400,
+        "invalid_request",
+    )
+    .await;
+    assert!(
+        unknown["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`extra`")),
+        "{unknown}"
+    );
+    app.stop().await;
+}

@@ -16,6 +16,7 @@ use crate::core::auth::allowlist::{Access, Allowlist, AllowlistDocument, EntryEr
 use crate::core::clock::now_iso;
 use crate::core::ports::AllowlistStore;
 use crate::http::api::access_policy::AccessPolicyView;
+use crate::http::body::JsonBody;
 use crate::http::error::ErrorBody;
 use crate::http::state::{Adapters, Shared};
 
@@ -226,7 +227,11 @@ impl<A: Adapters> AdminApi<A> {
         method = "post",
         operation_id = "addAllowlistEntry"
     )]
-    async fn add(&self, auth: AdminKey, body: Json<NewEntry>) -> Result<AddResponse, AdminFailure> {
+    async fn add(
+        &self,
+        auth: AdminKey,
+        body: JsonBody<NewEntry>,
+    ) -> Result<AddResponse, AdminFailure> {
         self.authorize(&auth)?;
         let _edits = self.state.allowlist_edits.lock().await;
         let mut list = self.current();

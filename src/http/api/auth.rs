@@ -16,6 +16,7 @@ use crate::core::clock::iso_millis;
 use crate::core::error::PortError;
 use crate::core::families::Persistence;
 use crate::core::ports::TokenSigner;
+use crate::http::body::JsonBody;
 use crate::http::error::ErrorBody;
 use crate::http::payload::PreEncoded;
 use crate::http::state::{Adapters, Shared};
@@ -307,7 +308,7 @@ impl<A: Adapters> AuthApi<A> {
     async fn siwe(
         &self,
         _public: Public,
-        body: Json<LoginRequest>,
+        body: JsonBody<LoginRequest>,
     ) -> Result<LoginResponse, LoginFailure> {
         let state = &self.state;
         let outcome = login::login(

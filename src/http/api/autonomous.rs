@@ -16,6 +16,7 @@ use crate::core::autonomous::{
 };
 use crate::core::clock::iso_of_unix;
 use crate::core::conviction::Conviction;
+use crate::http::body::JsonBody;
 use crate::http::error::{RouteError, route_errors};
 use crate::http::ids::NftId;
 use crate::http::middleware::RequestId;
@@ -400,7 +401,7 @@ impl<A: Adapters> AutonomousApi<A> {
         conviction: Data<&Conviction>,
         request_id: Data<&RequestId>,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
-        body: Json<PermissionsChange>,
+        body: JsonBody<PermissionsChange>,
     ) -> Result<Json<AutonomousPermissions>, AutonomousWriteFailure> {
         let mut who = change_by(&caller, &conviction, &request_id, unix_now())?;
         let patch = body.0.into_patch()?;

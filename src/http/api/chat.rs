@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 
 use crate::core::sessions::{SessionDetail, SessionList};
+use crate::http::body::JsonBody;
 
 use super::ApiTags;
 use super::auth::BearerToken;
@@ -323,7 +324,7 @@ impl<A: Adapters> ChatApi<A> {
         caller: Data<&Caller>,
         conviction: Data<&Conviction>,
         request_id: Data<&RequestId>,
-        body: Json<ChatRequest>,
+        body: JsonBody<ChatRequest>,
     ) -> Result<ChatReply, ChatFailure> {
         let ctx = context(&caller, &request_id);
         let turn = ChatTurn {

@@ -12,6 +12,7 @@ use super::auth::BearerToken;
 use crate::core::clock::now_iso;
 use crate::core::conviction::{Conviction, Tier, require_tier};
 use crate::core::enrichment::{ReputationContext, TierDistribution};
+use crate::http::body::JsonBody;
 use crate::http::error::{RouteError, route_errors};
 use crate::http::ids::NftId;
 use crate::http::middleware::RequestId;
@@ -223,7 +224,7 @@ impl<A: Adapters> EnrichApi<A> {
         _auth: BearerToken,
         conviction: Data<&Conviction>,
         request_id: Data<&RequestId>,
-        body: Json<ReviewRequest>,
+        body: JsonBody<ReviewRequest>,
     ) -> Result<ReviewAnswer, ReviewFailure> {
         require_tier(conviction.tier, Tier::Builder)
             .map_err(|denial| RouteError::Denied(Box::new(denial)))?;

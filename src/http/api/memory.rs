@@ -25,6 +25,7 @@ use crate::core::ownership::holding;
 use crate::core::ports::{OwnershipResolver, SoulMemory};
 use crate::core::upstream::{CallContext, UpstreamError};
 use crate::http::api::access_policy::AccessPolicyView;
+use crate::http::body::JsonBody;
 use crate::http::error::RouteError;
 use crate::http::ids::{NftId, PlainId};
 use crate::http::middleware::RequestId;
@@ -369,7 +370,7 @@ impl<A: Adapters> MemoryApi<A> {
         caller: Data<&Caller>,
         request_id: Data<&RequestId>,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
-        body: Json<SealRequest>,
+        body: JsonBody<SealRequest>,
     ) -> Result<SealReply, RouteError> {
         let ctx = context(&caller, &request_id);
         self.authorize(&ctx, &nft_id, MemoryOp::Seal).await?;

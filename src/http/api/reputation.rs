@@ -22,6 +22,7 @@ use crate::core::reputation::{
     CredentialAction, EventKind, ModelCohort, RecordOutcome, ReputationAggregate, ReputationEvent,
     ReputationState, StoredEvent, TaskTypeCohort, TransitionRecord,
 };
+use crate::http::body::JsonBody;
 use crate::http::error::ApiError;
 use crate::http::ids::{Cursor, NftId};
 use crate::http::state::{Adapters, Shared};
@@ -580,7 +581,7 @@ impl<A: Adapters> ReputationApi<A> {
         &self,
         auth: ServiceKey,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
-        body: Json<RecordEventRequest>,
+        body: JsonBody<RecordEventRequest>,
     ) -> Result<RecordResponse, ApiError> {
         let credential = auth.0.token.as_str();
         let settings = &self.state.settings;

@@ -25,6 +25,7 @@ use crate::core::schedule::{
     parse_expression, verify_callback,
 };
 use crate::core::upstream::CallContext;
+use crate::http::body::JsonBody;
 use crate::http::error::RouteError;
 use crate::http::ids::{NftId, PlainId};
 use crate::http::middleware::RequestId;
@@ -272,7 +273,7 @@ impl<A: Adapters> ScheduleApi<A> {
         caller: Data<&Caller>,
         conviction: Data<&Conviction>,
         request_id: Data<&RequestId>,
-        body: Json<CreateSchedule>,
+        body: JsonBody<CreateSchedule>,
     ) -> Result<CreateReply, RouteError> {
         let ctx = context(&caller, &request_id);
         let wallet = wallet_of(&ctx)?;
@@ -480,7 +481,7 @@ impl<A: Adapters> ScheduleApi<A> {
         _auth: BearerToken,
         #[oai(name = "x-callback-signature")] signature: Header<Option<String>>,
         #[oai(name = "x-callback-timestamp")] timestamp: Header<Option<String>>,
-        body: Json<CallbackBody>,
+        body: JsonBody<CallbackBody>,
     ) -> Result<Json<ExecutionDto>, RouteError> {
         let Some(schedule_id) = body.0.schedule_id else {
             return Err(RouteError::bad_request(
