@@ -12,6 +12,7 @@ pub mod payload;
 pub mod server;
 pub mod state;
 pub mod stream;
+pub mod timestamp;
 
 use std::future::Future;
 use std::time::Duration;

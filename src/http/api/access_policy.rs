@@ -1,5 +1,6 @@
 //! A hounfour access policy as it is shown (a memory projection's, the allowlist file's).
 
+use crate::http::timestamp::Timestamp;
 use poem_openapi::Object;
 use serde_json::Value;
 
@@ -27,7 +28,7 @@ pub struct AccessPolicyView {
     /// A legacy expiry (ISO-8601), enforced for `time_limited`.
     #[oai(skip_serializing_if_is_none)]
     #[serde(default)]
-    pub expires_at: Option<String>,
+    pub expires_at: Option<Timestamp>,
 }
 
 impl AccessPolicyView {

@@ -5,6 +5,7 @@
 //! `AllowlistStore`, and only then put in force: a failed write changes nothing. The first
 //! entry added where no allowlist file exists creates it, which turns the allowlist on.
 
+use crate::http::timestamp::Timestamp;
 use poem_openapi::auth::ApiKey;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -29,7 +30,7 @@ pub struct AllowlistDto {
     /// `dxk_` API keys, sorted.
     #[oai(rename = "apiKeys")]
     pub api_keys: Vec<String>,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     // The file's informational access policy (no doc comment on a `$ref` field: it would be
     // wrapped in an `allOf` generated clients cannot read).
     #[oai(skip_serializing_if_is_none)]
@@ -42,7 +43,7 @@ impl From<AllowlistDocument> for AllowlistDto {
             version: d.version,
             wallets: d.wallets,
             api_keys: d.api_keys,
-            updated_at: d.updated_at,
+            updated_at: Timestamp(d.updated_at),
             policy: d.policy.as_ref().and_then(AccessPolicyView::of),
         }
     }

@@ -20,6 +20,7 @@ use crate::http::body::JsonBody;
 use crate::http::error::ErrorBody;
 use crate::http::payload::PreEncoded;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 /// `Cache-Control` of the JWKS (D6: ten minutes, revalidated with the ETag).
 pub const JWKS_CACHE_CONTROL: &str = "public, max-age=600";
@@ -85,7 +86,7 @@ pub struct NonceBody {
     pub nonce: String,
     /// When the nonce stops being accepted (ISO-8601 UTC).
     #[oai(rename = "expiresAt")]
-    pub expires_at: String,
+    pub expires_at: Timestamp,
     /// Seconds until `expiresAt`.
     #[oai(rename = "expiresIn")]
     pub expires_in: u64,
@@ -292,7 +293,7 @@ impl<A: Adapters> AuthApi<A> {
         Ok(NonceResponse::Ok(
             Json(NonceBody {
                 nonce: issued.nonce,
-                expires_at: iso_millis(issued.expires_at),
+                expires_at: Timestamp(iso_millis(issued.expires_at)),
                 expires_in,
             }),
             NO_STORE.to_owned(),

@@ -21,6 +21,7 @@ use crate::http::error::{RouteError, route_errors};
 use crate::http::ids::NftId;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 use crate::http::unix_now;
 
 /// What the agent may do on its own.
@@ -60,7 +61,7 @@ pub struct AutonomousPermissions {
     #[oai(rename = "toolWhitelist")]
     pub tool_whitelist: Vec<String>,
     #[oai(rename = "updatedAt")]
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 impl From<Permissions> for AutonomousPermissions {
@@ -85,7 +86,7 @@ impl From<Permissions> for AutonomousPermissions {
                 require_confirmation_above_usd: p.budget.require_confirmation_above_usd,
             },
             tool_whitelist: p.tool_whitelist,
-            updated_at: p.updated_at,
+            updated_at: Timestamp(p.updated_at),
         }
     }
 }
@@ -189,7 +190,7 @@ pub enum AuditKind {
 pub struct AuditRecord {
     /// Position in the trail (greater is later).
     pub seq: i64,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     pub action: AuditKind,
     /// Who acted or tried to.
     pub wallet: String,
@@ -209,7 +210,7 @@ impl From<StoredAudit> for AuditRecord {
         let e = s.entry;
         AuditRecord {
             seq: s.seq,
-            timestamp: iso_of_unix(e.at),
+            timestamp: Timestamp(iso_of_unix(e.at)),
             action: match e.action {
                 AuditAction::PermissionsUpdated => AuditKind::PermissionsUpdated,
                 AuditAction::PermissionsUpdateRefused => AuditKind::PermissionsUpdateRefused,

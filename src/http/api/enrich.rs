@@ -1,6 +1,7 @@
 //! `POST /api/enrich/review-context` (§1.5.14): governance review context, assembled within a
 //! 50 ms budget — what is not ready by then is answered as zeros with `partial: true`.
 
+use crate::http::timestamp::Timestamp;
 use std::time::{Duration, Instant};
 
 use poem::web::Data;
@@ -54,7 +55,7 @@ pub struct Distribution {
 pub struct ConvictionContext {
     pub tier_distribution: Distribution,
     pub total_bgt_staked: f64,
-    pub snapshot_at: String,
+    pub snapshot_at: Timestamp,
 }
 
 /// Conformance monitoring (nothing measures it yet: zeros).
@@ -64,7 +65,7 @@ pub struct ConformanceContext {
     pub top_violated_schemas: Vec<String>,
     pub sample_rate: f64,
     pub total_violations: u64,
-    pub snapshot_at: String,
+    pub snapshot_at: Timestamp,
 }
 
 /// Which way the dNFT's quality scores move.
@@ -84,7 +85,7 @@ pub struct ReputationSnapshot {
     pub sample_count: u64,
     /// `cold`, `warming`, `established` or `authoritative`
     pub reputation_state: String,
-    pub snapshot_at: String,
+    pub snapshot_at: Timestamp,
 }
 
 /// Knowledge priorities (votes arrive with the agent API: zeros until then).
@@ -100,7 +101,7 @@ pub struct SourcePriority {
 pub struct KnowledgeContext {
     pub active_votes: u64,
     pub priority_rankings: Vec<SourcePriority>,
-    pub snapshot_at: String,
+    pub snapshot_at: Timestamp,
 }
 
 /// The review context.
@@ -110,7 +111,7 @@ pub struct ReviewContext {
     pub conformance_context: ConformanceContext,
     pub reputation_context: ReputationSnapshot,
     pub knowledge_context: KnowledgeContext,
-    pub assembled_at: String,
+    pub assembled_at: Timestamp,
     /// Whether some part was not ready within the budget (or its store failed) and is zeros.
     pub partial: bool,
 }
@@ -134,14 +135,14 @@ impl ReviewContext {
                     sovereign: d.sovereign,
                 },
                 total_bgt_staked: 0.0,
-                snapshot_at: at.clone(),
+                snapshot_at: Timestamp(at.clone()),
             },
             conformance_context: ConformanceContext {
                 violation_rate: 0.0,
                 top_violated_schemas: Vec::new(),
                 sample_rate: 0.0,
                 total_violations: 0,
-                snapshot_at: at.clone(),
+                snapshot_at: Timestamp(at.clone()),
             },
             reputation_context: ReputationSnapshot {
                 trajectory: match r.trajectory {
@@ -153,14 +154,14 @@ impl ReviewContext {
                 blended_score: r.blended_score,
                 sample_count: r.sample_count,
                 reputation_state: r.state.to_owned(),
-                snapshot_at: at.clone(),
+                snapshot_at: Timestamp(at.clone()),
             },
             knowledge_context: KnowledgeContext {
                 active_votes: 0,
                 priority_rankings: Vec::new(),
-                snapshot_at: at.clone(),
+                snapshot_at: Timestamp(at.clone()),
             },
-            assembled_at: at,
+            assembled_at: Timestamp(at),
             partial,
         }
     }

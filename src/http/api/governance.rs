@@ -1,6 +1,7 @@
 //! `GET /api/health/governance` (§1.5.16): the resource governors — today the knowledge
 //! corpus. Behind the admin key when one is configured (Bearer or raw), open otherwise.
 
+use crate::http::timestamp::Timestamp;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
@@ -40,7 +41,7 @@ pub struct Governance {
     /// Governors whose resource is degraded or unavailable.
     #[oai(rename = "degradedResources")]
     pub degraded_resources: u32,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
 }
 
 route_errors!(
@@ -105,7 +106,7 @@ impl<A: Adapters> GovernanceApi<A> {
             }],
             total_resources: 1,
             degraded_resources: u32::from(degraded),
-            timestamp: now_iso(),
+            timestamp: Timestamp(now_iso()),
         }))
     }
 }

@@ -18,6 +18,7 @@ use crate::core::reputation::StoreKind;
 use crate::http::cache::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL};
 use crate::http::payload::PreEncoded;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[oai(rename_all = "snake_case")]
@@ -143,7 +144,7 @@ pub struct HealthResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub infrastructure: Option<Infrastructure>,
     pub reputation_service: ReputationServiceHealth,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
 }
 
 pub struct HealthApi<A: Adapters> {
@@ -328,6 +329,6 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
             pool_idle: pool.map(|p| p.idle),
             pool_waiting: pool.map(|p| p.waiting),
         },
-        timestamp: now_iso(),
+        timestamp: Timestamp(now_iso()),
     }
 }

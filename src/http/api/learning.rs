@@ -18,6 +18,7 @@ use crate::http::error::ErrorBody;
 use crate::http::ids::NftId;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 #[derive(Object, Debug)]
 pub struct Insights {
@@ -37,9 +38,9 @@ pub struct InsightWindow {
     #[oai(rename = "nftId")]
     pub nft_id: String,
     #[oai(rename = "windowStart")]
-    pub window_start: String,
+    pub window_start: Timestamp,
     #[oai(rename = "windowEnd")]
-    pub window_end: String,
+    pub window_end: Timestamp,
     #[oai(rename = "interactionCount")]
     pub interaction_count: u32,
     #[oai(rename = "topicClusters")]

@@ -30,6 +30,7 @@ use crate::http::error::RouteError;
 use crate::http::ids::{NftId, PlainId};
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 #[derive(Object, Debug)]
 pub struct ActiveContextDto {
@@ -46,7 +47,7 @@ pub struct PersonalityDriftDto {
     pub technicality: f64,
     pub verbosity: f64,
     #[oai(rename = "updatedAt")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<Timestamp>,
 }
 
 /// A dNFT's memory projection.
@@ -65,7 +66,7 @@ pub struct MemoryView {
     #[oai(rename = "accessPolicy")]
     pub access_policy: AccessPolicyView,
     #[oai(rename = "lastInteraction")]
-    pub last_interaction: Option<String>,
+    pub last_interaction: Option<Timestamp>,
     #[oai(rename = "personalityDrift")]
     pub personality_drift: PersonalityDriftDto,
 }
@@ -94,12 +95,12 @@ impl From<MemoryProjection> for MemoryView {
             sealed_conversation_count: p.sealed_conversation_count,
             access_policy: AccessPolicyView::of(&p.access_policy)
                 .unwrap_or_else(AccessPolicyView::none),
-            last_interaction: p.last_interaction,
+            last_interaction: p.last_interaction.map(Timestamp),
             personality_drift: PersonalityDriftDto {
                 formality,
                 technicality,
                 verbosity,
-                updated_at,
+                updated_at: updated_at.map(Timestamp),
             },
         }
     }
@@ -203,7 +204,7 @@ pub struct Sealed {
     #[oai(rename = "conversationId")]
     pub conversation_id: String,
     #[oai(rename = "expiresAt", skip_serializing_if_is_none)]
-    pub expires_at: Option<String>,
+    pub expires_at: Option<Timestamp>,
     #[oai(rename = "eventId")]
     pub event_id: String,
 }
@@ -239,7 +240,7 @@ pub struct ConversationSummary {
     /// ISO-8601.
     #[oai(rename = "lastMessageAt", skip_serializing_if_is_none)]
     #[serde(default)]
-    pub last_message_at: Option<String>,
+    pub last_message_at: Option<Timestamp>,
 }
 
 #[derive(Object, Debug)]
@@ -388,7 +389,7 @@ impl<A: Adapters> MemoryApi<A> {
         Ok(SealReply::Created(Json(Sealed {
             sealed: true,
             conversation_id: body.0.conversation_id,
-            expires_at: text("expiresAt"),
+            expires_at: text("expiresAt").map(Timestamp),
             event_id: text("eventId").unwrap_or_default(),
         })))
     }

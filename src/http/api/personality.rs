@@ -18,6 +18,7 @@ use crate::http::error::{RouteError, route_errors};
 use crate::http::ids::NftId;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 /// A dNFT's personality.
 #[derive(Object, Debug)]
@@ -36,7 +37,7 @@ pub struct PersonalityView {
     pub version: String,
     /// When the personality last changed (as Finn reports it), or null.
     #[oai(rename = "lastEvolved")]
-    pub last_evolved: Option<String>,
+    pub last_evolved: Option<Timestamp>,
 }
 
 /// Finn's version as text, whether Finn sent a number or a string.
@@ -56,7 +57,7 @@ impl From<Personality> for PersonalityView {
             anti_narration: p.anti_narration,
             damp96_summary: p.damp96_summary,
             version: version_text(p.version),
-            last_evolved: p.last_evolved,
+            last_evolved: p.last_evolved.map(Timestamp),
         }
     }
 }
@@ -74,7 +75,7 @@ pub enum Trigger {
 #[derive(Object, Debug)]
 pub struct EvolutionStep {
     pub version: String,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     pub changes: Vec<String>,
     pub trigger: Trigger,
 }
@@ -83,7 +84,7 @@ impl From<Evolution> for EvolutionStep {
     fn from(e: Evolution) -> Self {
         EvolutionStep {
             version: version_text(e.version),
-            timestamp: e.timestamp,
+            timestamp: Timestamp(e.timestamp),
             changes: e.changes,
             trigger: match e.trigger {
                 EvolutionTrigger::InteractionPattern => Trigger::InteractionPattern,

@@ -6,6 +6,7 @@
 //! and updates the aggregate and task cohort in one atomic store call (see
 //! [`crate::core::reputation::rules`] for the update rule).
 
+use crate::http::timestamp::Timestamp;
 use std::collections::BTreeMap;
 
 use poem_openapi::param::{Path, Query};
@@ -71,7 +72,7 @@ pub struct ModelCohortDto {
     pub model_id: String,
     pub personal_score: Option<f64>,
     pub sample_count: u64,
-    pub last_updated: String,
+    pub last_updated: Timestamp,
 }
 
 #[derive(Object, Clone, Debug)]
@@ -80,7 +81,7 @@ pub struct TaskCohortDto {
     pub model_id: String,
     pub personal_score: Option<f64>,
     pub sample_count: u64,
-    pub last_updated: String,
+    pub last_updated: Timestamp,
     pub task_type: String,
     #[oai(skip_serializing_if_is_none)]
     pub confidence_threshold: Option<u64>,
@@ -101,8 +102,8 @@ pub struct AggregateDto {
     pub pseudo_count: u64,
     pub contributor_count: u64,
     pub min_sample_count: u64,
-    pub created_at: String,
-    pub last_updated: String,
+    pub created_at: Timestamp,
+    pub last_updated: Timestamp,
     pub transition_history: Vec<TransitionDto>,
     #[oai(skip_serializing_if_is_none)]
     pub model_cohorts: Option<Vec<ModelCohortDto>>,
@@ -117,7 +118,7 @@ impl From<&TaskTypeCohort> for TaskCohortDto {
             model_id: c.model_id.clone(),
             personal_score: c.personal_score,
             sample_count: c.sample_count,
-            last_updated: c.last_updated.clone(),
+            last_updated: Timestamp(c.last_updated.clone()),
             task_type: c.task_type.clone(),
             confidence_threshold: c.confidence_threshold,
         }
@@ -141,7 +142,7 @@ impl From<&ModelCohort> for ModelCohortDto {
             model_id: m.model_id.clone(),
             personal_score: m.personal_score,
             sample_count: m.sample_count,
-            last_updated: m.last_updated.clone(),
+            last_updated: Timestamp(m.last_updated.clone()),
         }
     }
 }
@@ -160,8 +161,8 @@ impl From<&ReputationAggregate> for AggregateDto {
             pseudo_count: a.pseudo_count,
             contributor_count: a.contributor_count,
             min_sample_count: a.min_sample_count,
-            created_at: a.created_at.clone(),
-            last_updated: a.last_updated.clone(),
+            created_at: Timestamp(a.created_at.clone()),
+            last_updated: Timestamp(a.last_updated.clone()),
             transition_history: a.transition_history.iter().map(Into::into).collect(),
             model_cohorts: a
                 .model_cohorts
@@ -201,7 +202,7 @@ pub struct QualitySignalDto {
     #[oai(validator(min_length = 1, max_length = 255))]
     pub collection_id: String,
     /// RFC 3339 date-time
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     #[oai(validator(minimum(value = "0")))]
     #[oai(skip_serializing_if_is_none)]
     pub sequence: Option<u64>,
@@ -230,7 +231,7 @@ pub struct TaskCompletedDto {
     pub agent_id: String,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub collection_id: String,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     #[oai(validator(minimum(value = "0")))]
     #[oai(skip_serializing_if_is_none)]
     pub sequence: Option<u64>,
@@ -256,7 +257,7 @@ pub struct CredentialUpdateDto {
     pub agent_id: String,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub collection_id: String,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     #[oai(validator(minimum(value = "0")))]
     #[oai(skip_serializing_if_is_none)]
     pub sequence: Option<u64>,
@@ -286,7 +287,7 @@ impl From<EventDto> for ReputationEvent {
                 event_id: e.event_id,
                 agent_id: e.agent_id,
                 collection_id: e.collection_id,
-                timestamp: e.timestamp,
+                timestamp: e.timestamp.0,
                 sequence: e.sequence,
                 kind: EventKind::QualitySignal {
                     score: e.score,
@@ -298,7 +299,7 @@ impl From<EventDto> for ReputationEvent {
                 event_id: e.event_id,
                 agent_id: e.agent_id,
                 collection_id: e.collection_id,
-                timestamp: e.timestamp,
+                timestamp: e.timestamp.0,
                 sequence: e.sequence,
                 kind: EventKind::TaskCompleted {
                     task_type: e.task_type,
@@ -310,7 +311,7 @@ impl From<EventDto> for ReputationEvent {
                 event_id: e.event_id,
                 agent_id: e.agent_id,
                 collection_id: e.collection_id,
-                timestamp: e.timestamp,
+                timestamp: e.timestamp.0,
                 sequence: e.sequence,
                 kind: EventKind::CredentialUpdate {
                     credential_id: e.credential_id,
@@ -345,7 +346,7 @@ impl From<&ReputationEvent> for EventDto {
                 event_id,
                 agent_id,
                 collection_id,
-                timestamp,
+                timestamp: Timestamp(timestamp),
                 sequence,
                 score: *score,
                 task_type: task_type.clone(),
@@ -360,7 +361,7 @@ impl From<&ReputationEvent> for EventDto {
                 event_id,
                 agent_id,
                 collection_id,
-                timestamp,
+                timestamp: Timestamp(timestamp),
                 sequence,
                 task_type: task_type.clone(),
                 success: *success,
@@ -374,7 +375,7 @@ impl From<&ReputationEvent> for EventDto {
                 event_id,
                 agent_id,
                 collection_id,
-                timestamp,
+                timestamp: Timestamp(timestamp),
                 sequence,
                 credential_id: credential_id.clone(),
                 action: match action {

@@ -5,6 +5,7 @@
 //! original did not); reading and cancelling are the creator's or the owner's; the callback
 //! needs an HMAC signature of a fresh timestamp (D9) besides the allowlist.
 
+use crate::http::timestamp::Timestamp;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
@@ -73,13 +74,13 @@ pub struct ScheduleDto {
     pub finn_cron_id: Option<String>,
     pub prompt: String,
     #[oai(rename = "createdAt")]
-    pub created_at: String,
+    pub created_at: Timestamp,
     #[oai(rename = "updatedAt")]
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     #[oai(rename = "nextFireAt", skip_serializing_if_is_none)]
-    pub next_fire_at: Option<String>,
+    pub next_fire_at: Option<Timestamp>,
     #[oai(rename = "lastFiredAt", skip_serializing_if_is_none)]
-    pub last_fired_at: Option<String>,
+    pub last_fired_at: Option<Timestamp>,
     #[oai(rename = "fireCount")]
     pub fire_count: u32,
     #[oai(rename = "maxFires", skip_serializing_if_is_none)]
@@ -98,10 +99,10 @@ impl From<Schedule> for ScheduleDto {
             status: s.status.into(),
             finn_cron_id: s.finn_cron_id,
             prompt: s.prompt,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-            next_fire_at: s.next_fire_at,
-            last_fired_at: s.last_fired_at,
+            created_at: Timestamp(s.created_at),
+            updated_at: Timestamp(s.updated_at),
+            next_fire_at: s.next_fire_at.map(Timestamp),
+            last_fired_at: s.last_fired_at.map(Timestamp),
             fire_count: s.fire_count,
             max_fires: s.max_fires,
         }
@@ -123,7 +124,7 @@ pub struct ExecutionDto {
     #[oai(rename = "scheduleId")]
     pub schedule_id: String,
     #[oai(rename = "firedAt")]
-    pub fired_at: String,
+    pub fired_at: Timestamp,
     pub status: ExecutionStatusDto,
     #[oai(rename = "messageId", skip_serializing_if_is_none)]
     pub message_id: Option<String>,
@@ -133,7 +134,7 @@ impl From<Execution> for ExecutionDto {
     fn from(e: Execution) -> Self {
         ExecutionDto {
             schedule_id: e.schedule_id,
-            fired_at: e.fired_at,
+            fired_at: Timestamp(e.fired_at),
             status: match e.status {
                 ExecutionStatus::Success => ExecutionStatusDto::Success,
                 ExecutionStatus::Skipped => ExecutionStatusDto::Skipped,
@@ -170,7 +171,7 @@ pub struct ParsedDto {
     #[oai(rename = "humanReadable")]
     pub human_readable: String,
     #[oai(rename = "nextFireAt")]
-    pub next_fire_at: Option<String>,
+    pub next_fire_at: Option<Timestamp>,
 }
 
 #[derive(Object, Debug)]
@@ -352,7 +353,7 @@ impl<A: Adapters> ScheduleApi<A> {
             parsed: ParsedDto {
                 cron_expression: schedule.cron_expression.clone(),
                 human_readable: schedule.human_readable.clone(),
-                next_fire_at: schedule.next_fire_at.clone(),
+                next_fire_at: schedule.next_fire_at.clone().map(Timestamp),
             },
             schedule: schedule.into(),
             needs_confirmation,
