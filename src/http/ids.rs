@@ -120,6 +120,20 @@ checked_string!(
     digits19
 );
 
+checked_string!(
+    /// A reputation event's id: a UUID.
+    EventId,
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    crate::core::reputation::validate::is_uuid
+);
+
+checked_string!(
+    /// A task type: a built-in one, or a community one as `namespace:name`.
+    TaskType,
+    "^(code_review|creative_writing|analysis|summarization|general|[a-z][a-z0-9_-]+:[a-z][a-z0-9_]+)$",
+    crate::core::reputation::validate::is_task_type
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +160,22 @@ mod tests {
             "\na",
             "a.b",
             "x:y-z_1",
+            "code_review",
+            "general",
+            "generals",
+            "acme:deep_review",
+            "acme-labs:x9",
+            "a:bc",
+            "ab:c",
+            "Acme:review",
+            "acme:Review",
+            "acme:re-view",
+            "acme:re:view",
+            "4f1c2d3e-0000-4000-8000-000000000001",
+            "4F1C2D3E-0000-4000-8000-00000000000A",
+            "4f1c2d3e-0000-4000-8000-00000000001",
+            "4f1c2d3e00004000800000000000001",
+            "4f1c2d3e-0000-4000-8000-00000000000g",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -170,6 +200,11 @@ mod tests {
         agrees(PlainId::PATTERN, plain_id);
         agrees(NftId::PATTERN, crate::core::ownership::valid_nft_id);
         agrees(Cursor::PATTERN, digits19);
+        agrees(EventId::PATTERN, crate::core::reputation::validate::is_uuid);
+        agrees(
+            TaskType::PATTERN,
+            crate::core::reputation::validate::is_task_type,
+        );
     }
 
     #[test]

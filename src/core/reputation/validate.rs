@@ -11,7 +11,8 @@ pub const BUILTIN_TASK_TYPES: [&str; 5] = [
     "general",
 ];
 
-fn is_uuid(s: &str) -> bool {
+/// A hyphenated UUID of any version, either case.
+pub fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
         && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])

@@ -30,7 +30,10 @@ pub struct AllowlistDto {
     /// `dxk_` API keys, sorted.
     #[oai(rename = "apiKeys")]
     pub api_keys: Vec<String>,
-    pub updated_at: Timestamp,
+    /// When the file was last written; absent when there is no allowlist file (an open
+    /// deployment).
+    #[oai(skip_serializing_if_is_none)]
+    pub updated_at: Option<Timestamp>,
     // The file's informational access policy (no doc comment on a `$ref` field: it would be
     // wrapped in an `allOf` generated clients cannot read).
     #[oai(skip_serializing_if_is_none)]
@@ -43,7 +46,7 @@ impl From<AllowlistDocument> for AllowlistDto {
             version: d.version,
             wallets: d.wallets,
             api_keys: d.api_keys,
-            updated_at: Timestamp(d.updated_at),
+            updated_at: (!d.updated_at.is_empty()).then_some(Timestamp(d.updated_at)),
             policy: d.policy.as_ref().and_then(AccessPolicyView::of),
         }
     }

@@ -24,8 +24,8 @@ use crate::core::reputation::{
     ReputationState, StoredEvent, TaskTypeCohort, TransitionRecord,
 };
 use crate::http::body::JsonBody;
-use crate::http::error::ApiError;
-use crate::http::ids::{Cursor, NftId};
+use crate::http::error::{ApiError, RouteError, route_errors};
+use crate::http::ids::{Cursor, EventId, NftId, TaskType};
 use crate::http::state::{Adapters, Shared};
 
 const DEFAULT_PAGE: u32 = 50;
@@ -62,7 +62,7 @@ impl From<ReputationState> for StateDto {
 pub struct TransitionDto {
     pub from: StateDto,
     pub to: StateDto,
-    pub at: String,
+    pub at: Timestamp,
     pub trigger: String,
 }
 
@@ -130,7 +130,7 @@ impl From<&TransitionRecord> for TransitionDto {
         TransitionDto {
             from: t.from.into(),
             to: t.to.into(),
-            at: t.at.clone(),
+            at: Timestamp(t.at.clone()),
             trigger: t.trigger.clone(),
         }
     }
@@ -193,10 +193,7 @@ pub struct QualitySignalDto {
     /// Always `quality_signal`.
     #[oai(rename = "type", validator(pattern = "^quality_signal$"))]
     pub event_type: String,
-    #[oai(validator(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    ))]
-    pub event_id: String,
+    pub event_id: EventId,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub agent_id: String,
     #[oai(validator(min_length = 1, max_length = 255))]
@@ -209,7 +206,7 @@ pub struct QualitySignalDto {
     #[oai(validator(minimum(value = "0"), maximum(value = "1")))]
     pub score: f64,
     #[oai(skip_serializing_if_is_none)]
-    pub task_type: Option<String>,
+    pub task_type: Option<TaskType>,
     /// Keys `^[a-z][a-z0-9_]{0,31}$`, values 0..1, at most 20 entries.
     #[oai(validator(max_properties = 20))]
     #[oai(skip_serializing_if_is_none)]
@@ -223,10 +220,7 @@ pub struct TaskCompletedDto {
     /// Always `task_completed`.
     #[oai(rename = "type", validator(pattern = "^task_completed$"))]
     pub event_type: String,
-    #[oai(validator(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    ))]
-    pub event_id: String,
+    pub event_id: EventId,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub agent_id: String,
     #[oai(validator(min_length = 1, max_length = 255))]
@@ -235,7 +229,7 @@ pub struct TaskCompletedDto {
     #[oai(validator(minimum(value = "0")))]
     #[oai(skip_serializing_if_is_none)]
     pub sequence: Option<u64>,
-    pub task_type: String,
+    pub task_type: TaskType,
     pub success: bool,
     #[oai(validator(minimum(value = "0"), maximum(value = "3600000")))]
     #[oai(skip_serializing_if_is_none)]
@@ -249,10 +243,7 @@ pub struct CredentialUpdateDto {
     /// Always `credential_update`.
     #[oai(rename = "type", validator(pattern = "^credential_update$"))]
     pub event_type: String,
-    #[oai(validator(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    ))]
-    pub event_id: String,
+    pub event_id: EventId,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub agent_id: String,
     #[oai(validator(min_length = 1, max_length = 255))]
@@ -284,31 +275,31 @@ impl From<EventDto> for ReputationEvent {
     fn from(dto: EventDto) -> Self {
         match dto {
             EventDto::QualitySignal(e) => ReputationEvent {
-                event_id: e.event_id,
+                event_id: e.event_id.0,
                 agent_id: e.agent_id,
                 collection_id: e.collection_id,
                 timestamp: e.timestamp.0,
                 sequence: e.sequence,
                 kind: EventKind::QualitySignal {
                     score: e.score,
-                    task_type: e.task_type,
+                    task_type: e.task_type.map(|t| t.0),
                     dimensions: e.dimensions,
                 },
             },
             EventDto::TaskCompleted(e) => ReputationEvent {
-                event_id: e.event_id,
+                event_id: e.event_id.0,
                 agent_id: e.agent_id,
                 collection_id: e.collection_id,
                 timestamp: e.timestamp.0,
                 sequence: e.sequence,
                 kind: EventKind::TaskCompleted {
-                    task_type: e.task_type,
+                    task_type: e.task_type.0,
                     success: e.success,
                     duration_ms: e.duration_ms,
                 },
             },
             EventDto::CredentialUpdate(e) => ReputationEvent {
-                event_id: e.event_id,
+                event_id: e.event_id.0,
                 agent_id: e.agent_id,
                 collection_id: e.collection_id,
                 timestamp: e.timestamp.0,
@@ -343,13 +334,13 @@ impl From<&ReputationEvent> for EventDto {
                 dimensions,
             } => EventDto::QualitySignal(QualitySignalDto {
                 event_type: "quality_signal".into(),
-                event_id,
+                event_id: EventId(event_id),
                 agent_id,
                 collection_id,
                 timestamp: Timestamp(timestamp),
                 sequence,
                 score: *score,
-                task_type: task_type.clone(),
+                task_type: task_type.clone().map(TaskType),
                 dimensions: dimensions.clone(),
             }),
             EventKind::TaskCompleted {
@@ -358,12 +349,12 @@ impl From<&ReputationEvent> for EventDto {
                 duration_ms,
             } => EventDto::TaskCompleted(TaskCompletedDto {
                 event_type: "task_completed".into(),
-                event_id,
+                event_id: EventId(event_id),
                 agent_id,
                 collection_id,
                 timestamp: Timestamp(timestamp),
                 sequence,
-                task_type: task_type.clone(),
+                task_type: TaskType(task_type.clone()),
                 success: *success,
                 duration_ms: *duration_ms,
             }),
@@ -372,7 +363,7 @@ impl From<&ReputationEvent> for EventDto {
                 action,
             } => EventDto::CredentialUpdate(CredentialUpdateDto {
                 event_type: "credential_update".into(),
-                event_id,
+                event_id: EventId(event_id),
                 agent_id,
                 collection_id,
                 timestamp: Timestamp(timestamp),
@@ -399,11 +390,43 @@ pub struct RecordEventRequest {
     pub event: EventDto,
 }
 
+const STORE_DOWN: &str =
+    "The store is down or a query exceeded its timeout (`service_unavailable`)";
+const UNEXPECTED: &str = "Unexpected failure (`internal_error`; detail only in the log)";
+
+route_errors!(
+    /// The failures of the population count.
+    StoreReadFailure,
+    [(500, UNEXPECTED), (503, STORE_DOWN)]
+);
+
+route_errors!(
+    /// The failures of a read of one dNFT's cohorts or events.
+    NftReadFailure,
+    [
+        (400, "Invalid `nftId`, `limit` or `cursor` (`invalid_request`)"),
+        (500, UNEXPECTED),
+        (503, STORE_DOWN),
+    ]
+);
+
+route_errors!(
+    /// The failures of a read of one dNFT's aggregate.
+    AggregateReadFailure,
+    [
+        (400, "Invalid `nftId` (`invalid_request`)"),
+        (404, "No reputation recorded for this dNFT (`not_found`)"),
+        (500, UNEXPECTED),
+        (503, STORE_DOWN),
+    ]
+);
+
 #[derive(Object, Clone, Debug)]
 pub struct RecordEventResponse {
     /// false when this exact event was recorded before (nothing changed).
     pub recorded: bool,
-    /// The event's position in the NFT's history.
+    /// The event's position in the store's one history of every dNFT's events: increasing
+    /// in recording order, not contiguous per dNFT (use it as the events' `cursor`).
     pub seq: i64,
     pub aggregate: AggregateDto,
 }
@@ -426,6 +449,8 @@ pub struct CohortList {
 
 #[derive(Object, Clone, Debug)]
 pub struct HistoryEntry {
+    /// The event's place in the store's one history of every dNFT's events (see
+    /// `RecordEventResponse.seq`).
     pub seq: i64,
     pub event: EventDto,
 }
@@ -474,7 +499,10 @@ impl<A: Adapters> ReputationApi<A> {
         method = "get",
         operation_id = "getReputationPopulation"
     )]
-    async fn population(&self, _public: super::auth::Public) -> Result<Json<Population>, ApiError> {
+    async fn population(
+        &self,
+        _public: super::auth::Public,
+    ) -> Result<Json<Population>, StoreReadFailure> {
         let c = self.state.db.reputation().count_by_state().await?;
         Ok(Json(Population {
             total: c.total(),
@@ -495,10 +523,10 @@ impl<A: Adapters> ReputationApi<A> {
         &self,
         _public: super::auth::Public,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
-    ) -> Result<Json<AggregateDto>, ApiError> {
+    ) -> Result<Json<AggregateDto>, AggregateReadFailure> {
         match self.state.db.reputation().get(&nft_id).await? {
             Some(a) => Ok(Json((&a).into())),
-            None => Err(ApiError::not_found("No reputation recorded for this nftId")),
+            None => Err(RouteError::not_found("No reputation recorded for this nftId").into()),
         }
     }
 
@@ -512,7 +540,7 @@ impl<A: Adapters> ReputationApi<A> {
         &self,
         _public: super::auth::Public,
         #[oai(name = "nftId")] nft_id: Path<NftId>,
-    ) -> Result<Json<CohortList>, ApiError> {
+    ) -> Result<Json<CohortList>, NftReadFailure> {
         let cohorts = self
             .state
             .db
@@ -540,15 +568,15 @@ impl<A: Adapters> ReputationApi<A> {
         limit: Query<Option<u32>>,
         /// `next_cursor` of the previous page
         cursor: Query<Option<Cursor>>,
-    ) -> Result<Json<EventHistory>, ApiError> {
+    ) -> Result<Json<EventHistory>, NftReadFailure> {
         let limit = limit.0.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE) as usize;
-        let after = match cursor.0.as_deref() {
-            None => None,
-            Some(c) => Some(
-                c.parse::<i64>()
-                    .map_err(|_| ApiError::bad_request("cursor is not valid"))?,
-            ),
-        };
+        let after =
+            match cursor.0.as_deref() {
+                None => None,
+                Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                    RouteError::bad_request("invalid_request", "cursor is not valid")
+                })?),
+            };
         let mut page = self
             .state
             .db
