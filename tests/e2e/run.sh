@@ -51,11 +51,12 @@ finn_port=$(free_port)
 wait_up "http://127.0.0.1:$finn_port/health" "the Finn stand-in"
 
 port=$(free_port)
+page_port=$(free_port) # the origin of the cross-origin web client below
 export DIXIE_ENV=production DIXIE_PORT=$port FINN_URL="http://127.0.0.1:$finn_port" \
   DATABASE_URL="$database_url" DIXIE_JWT_PRIVATE_KEY="$("$dixie" keygen)" \
   DIXIE_ADMIN_KEY="e2e-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')" \
   DIXIE_ALLOWLIST_PATH="$out/allowlist.json" DIXIE_SIWE_DOMAINS="e2e.dixie.test" \
-  DIXIE_CORS_ORIGINS="https://e2e.dixie.test" DIXIE_SCHEDULE_CALLBACK_SECRET="e2e-callback-secret" \
+  DIXIE_CORS_ORIGINS="https://e2e.dixie.test,http://127.0.0.1:$page_port" DIXIE_SCHEDULE_CALLBACK_SECRET="e2e-callback-secret" \
   DIXIE_SHUTDOWN_GRACE_SECS=10 LOG_LEVEL=info
 printf '{"version":1,"wallets":[],"apiKeys":[],"updated_at":"%s"}\n' "$(date -u +%FT%TZ)" > "$DIXIE_ALLOWLIST_PATH"
 
@@ -86,6 +87,8 @@ cargo test --quiet -p dixie-e2e -- --ignored
 
 log "Swagger UI in headless Chromium"
 tests/e2e/swagger.sh "$INTEGRATION_TEST_URL" "$out"
+log "a web client on another origin (listed in DIXIE_CORS_ORIGINS), in headless Chromium"
+cargo run --quiet -p dixie-e2e --bin cross_origin -- "$page_port" "$(free_port)"
 stop_dixie
 
 # A newcomer's first five minutes: `make run` as a fresh clone has it (none of the variables

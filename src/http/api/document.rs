@@ -6,10 +6,11 @@
 //!   `application/json; charset=utf-8` as its documented media type, which generated clients
 //!   treat as a different, non-JSON type (openapi-fetch's body helpers become `never`). The wire
 //!   keeps the charset parameter; only the document's key changes.
-//! - responses the middleware and router give, not the handlers: 405 (with `Allow`) on every
-//!   operation, 408, 413 and 415 on every operation with a body, 429 (with `Retry-After`) and the
-//!   `X-RateLimit-*` headers on every rate-limited one. poem-openapi
-//!   has no hook for a middleware to declare responses.
+//! - responses the middleware and router give, not the handlers: 405 (with `Allow`) and 500
+//!   (a caught panic) on every operation, 408, 413 and 415 on every operation with a body,
+//!   429 (with `Retry-After`) and the `X-RateLimit-*` headers on every rate-limited one.
+//!   poem-openapi has no hook for a middleware to declare responses.
+//! - `security: []` on public operations (see `public_is_empty_security`).
 //! - `additionalProperties: false` on the objects that refuse unknown fields: poem-openapi's
 //!   schema model can only give `additionalProperties` a schema, never `false`.
 
@@ -120,6 +121,10 @@ fn components(doc: &mut Value) {
                 "ErrorBody",
             ),
             "RateLimited": limited,
+            "InternalError": error_response(
+                "Unexpected failure (`internal_error`; detail only in the log)",
+                "ErrorBody",
+            ),
         }),
     );
     components.insert(
@@ -163,6 +168,10 @@ fn framework_responses(doc: &mut Value) {
                 continue;
             };
             responses.insert("405".to_owned(), response_ref("MethodNotAllowed"));
+            // A panic anywhere is caught and answered as a 500.
+            responses
+                .entry("500")
+                .or_insert_with(|| response_ref("InternalError"));
             if has_body {
                 responses.insert("408".to_owned(), response_ref("RequestTimeout"));
                 responses.insert("413".to_owned(), response_ref("PayloadTooLarge"));

@@ -1,5 +1,6 @@
 //! The end-to-end suite's clients: an OpenAPI-generated one ([`api`]) and a test wallet.
 
+pub mod browser;
 pub mod session;
 pub mod target;
 pub mod wallet;
