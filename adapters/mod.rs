@@ -7,3 +7,4 @@ pub mod knowledge;
 pub mod memory;
 pub mod payment;
 pub mod postgres;
+pub mod redis;

@@ -3,6 +3,7 @@
 mod autonomous;
 mod handoffs;
 mod nonces;
+mod ratelimit;
 mod reputation;
 mod schedules;
 mod tickets;
@@ -10,6 +11,7 @@ mod tickets;
 pub use autonomous::MemoryAutonomousStore;
 pub use handoffs::MemoryPromptHandoff;
 pub use nonces::MemoryNonceStore;
+pub use ratelimit::{MemoryRateLimit, RATE_LIMIT_KEYS};
 pub use reputation::MemoryReputationStore;
 pub use schedules::MemoryScheduleStore;
 pub use tickets::MemoryTicketStore;

@@ -114,7 +114,19 @@ pub struct Config {
     pub idle_timeout: Duration,
     pub trusted_proxy_hops: u8,
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key Dixie writes.
+    pub redis_prefix: String,
+    pub rate_limit_backend: RateLimitBackend,
     pub nats_url: Option<String>,
+}
+
+/// Where the rate limit is counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateLimitBackend {
+    /// In this process: N replicas admit N times the limit.
+    Memory,
+    /// In Redis, shared by every replica (this process's own count while Redis is down).
+    Redis,
 }
 
 /// A bad variable: which one and why, without its value when it is secret.
@@ -276,6 +288,21 @@ impl Config {
                 .unwrap_or_else(|| "/data/allowlist.json".to_owned()),
         );
         let rate_limit_rpm = env.int("DIXIE_RATE_LIMIT_RPM", 100u32, 1, 1_000_000_000)?;
+        let redis_url = env.get("REDIS_URL");
+        let rate_limit_backend = match (env.get("DIXIE_RATE_LIMIT_BACKEND").as_deref(), &redis_url)
+        {
+            (None, None) | (Some("memory"), _) => RateLimitBackend::Memory,
+            (None, Some(_)) | (Some("redis"), Some(_)) => RateLimitBackend::Redis,
+            (Some("redis"), None) => {
+                return Err(bad("DIXIE_RATE_LIMIT_BACKEND", "redis needs REDIS_URL"));
+            }
+            (Some(other), _) => {
+                return Err(bad(
+                    "DIXIE_RATE_LIMIT_BACKEND",
+                    format!("must be memory or redis (got {other:?})"),
+                ));
+            }
+        };
         let x402_enabled = env.flag("DIXIE_X402_ENABLED")?;
         let schedule_callback_secret = env.get("DIXIE_SCHEDULE_CALLBACK_SECRET").map(Secret);
         let conviction_tier_ttl =
@@ -332,7 +359,11 @@ impl Config {
                 3600,
             )?),
             trusted_proxy_hops: env.int("DIXIE_TRUSTED_PROXY_HOPS", 0u8, 0, 10)?,
-            redis_url: env.get("REDIS_URL"),
+            redis_url,
+            redis_prefix: env
+                .get("DIXIE_REDIS_PREFIX")
+                .unwrap_or_else(|| "dixie:".to_owned()),
+            rate_limit_backend,
             nats_url: env.get("NATS_URL"),
         })
     }

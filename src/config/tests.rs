@@ -286,3 +286,22 @@ fn the_legacy_hs256_secret_has_upstreams_name_as_an_alias() {
         "the error names the variable used"
     );
 }
+
+#[test]
+fn the_rate_limit_backend_follows_redis_unless_told() {
+    use crate::config::RateLimitBackend::{Memory, Redis};
+    let backend = |vars: &[(&str, &str)]| parse(vars).map(|c| c.rate_limit_backend);
+    assert_eq!(backend(&[]), Ok(Memory));
+    assert_eq!(backend(&[("REDIS_URL", "redis://r:6379")]), Ok(Redis));
+    assert_eq!(
+        backend(&[
+            ("REDIS_URL", "redis://r:6379"),
+            ("DIXIE_RATE_LIMIT_BACKEND", "memory")
+        ]),
+        Ok(Memory)
+    );
+    let err = parse(&[("DIXIE_RATE_LIMIT_BACKEND", "redis")]).unwrap_err();
+    assert_eq!(err.var, "DIXIE_RATE_LIMIT_BACKEND");
+    let err = parse(&[("DIXIE_RATE_LIMIT_BACKEND", "etcd")]).unwrap_err();
+    assert!(err.reason.contains("memory or redis"), "{err}");
+}

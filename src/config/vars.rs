@@ -218,7 +218,17 @@ pub const VARS: &[VarSpec] = &[
     VarSpec {
         name: "REDIS_URL",
         default: "(unset)",
-        help: "accepted for deployment parity; this build does not use Redis",
+        help: "Redis shared by the replicas (redis:// or rediss://): the rate limit; unset: each process counts its own",
+    },
+    VarSpec {
+        name: "DIXIE_RATE_LIMIT_BACKEND",
+        default: "redis when REDIS_URL is set, else memory",
+        help: "memory | redis: where the rate limit is counted (redis falls back to the process's own count while Redis is down)",
+    },
+    VarSpec {
+        name: "DIXIE_REDIS_PREFIX",
+        default: "dixie:",
+        help: "prefix of every Redis key Dixie writes",
     },
     VarSpec {
         name: "NATS_URL",

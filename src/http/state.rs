@@ -1,7 +1,7 @@
 //! Shared state of the HTTP layer: the adapters plus what is kept between requests.
 
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Secret;
@@ -12,8 +12,9 @@ use crate::core::chat::ChatService;
 use crate::core::enrichment::EnrichmentService;
 use crate::core::families::{Persistence, Runtime};
 use crate::core::personality::Personalities;
-use crate::core::ports::{AllowlistStore, KnowledgeCorpus, PaymentGate, TokenSigner};
-use crate::core::ratelimit::RateLimiter;
+use crate::core::ports::{
+    AllowlistStore, KnowledgeCorpus, PaymentGate, RateLimitStore, TokenSigner,
+};
 use crate::http::cache::{ConvictionCache, HealthCache, OracleCache};
 use crate::http::middleware::CorsOrigins;
 use crate::http::stream::Streams;
@@ -30,13 +31,15 @@ pub trait Adapters: Send + Sync + 'static {
     type Allowlist: AllowlistStore;
     /// The knowledge corpus's metadata.
     type Corpus: KnowledgeCorpus;
+    /// Per-identity request limits (this process's, or shared through Redis).
+    type Limiter: RateLimitStore;
 }
 
 /// An [`Adapters`] type from its parts: storage `D`, signer `S`, runtime `F`, payment `P`,
-/// allowlist `L`, corpus `C`. Wiring fixes every part but storage and signer.
-pub struct Wired<D, S, F, P, L, C>(PhantomData<(D, S, F, P, L, C)>);
+/// allowlist `L`, corpus `C`, rate limit `R`. Wiring fixes every part but storage and signer.
+pub struct Wired<D, S, F, P, L, C, R>(PhantomData<(D, S, F, P, L, C, R)>);
 
-impl<D, S, F, P, L, C> Adapters for Wired<D, S, F, P, L, C>
+impl<D, S, F, P, L, C, R> Adapters for Wired<D, S, F, P, L, C, R>
 where
     D: Persistence,
     S: TokenSigner,
@@ -44,6 +47,7 @@ where
     P: PaymentGate,
     L: AllowlistStore,
     C: KnowledgeCorpus,
+    R: RateLimitStore,
 {
     type Db = D;
     type Signer = S;
@@ -51,6 +55,7 @@ where
     type Payment = P;
     type Allowlist = L;
     type Corpus = C;
+    type Limiter = R;
 }
 
 /// Plain configuration the handlers read.
@@ -81,9 +86,6 @@ pub struct Settings {
     pub stream_timers: crate::http::stream::Timers,
 }
 
-/// Identities the rate limiter tracks at most.
-pub const RATE_LIMIT_KEYS: usize = 100_000;
-
 /// The adapters of one server, by value.
 pub struct Parts<A: Adapters> {
     pub db: A::Db,
@@ -92,6 +94,7 @@ pub struct Parts<A: Adapters> {
     pub payment: A::Payment,
     pub allowlist: A::Allowlist,
     pub corpus: A::Corpus,
+    pub limiter: A::Limiter,
 }
 
 /// The personality use case of a server's adapters.
@@ -123,7 +126,7 @@ pub struct AppState<A: Adapters> {
     pub(crate) allowlist_edits: tokio::sync::Mutex<()>,
     pub started: Instant,
     pub(crate) health: HealthCache,
-    pub(crate) rate_limiter: Mutex<RateLimiter>,
+    pub limiter: A::Limiter,
     pub(crate) convictions: ConvictionCache,
     pub(crate) oracle: OracleCache,
     pub chat: Chat<A>,
@@ -138,7 +141,6 @@ pub type Shared<A> = Arc<AppState<A>>;
 
 impl<A: Adapters> AppState<A> {
     pub fn new(parts: Parts<A>, settings: Settings, access: Access) -> Shared<A> {
-        let rate_limiter = Mutex::new(RateLimiter::new(settings.rate_limit_rpm, RATE_LIMIT_KEYS));
         let convictions = ConvictionCache::new(settings.conviction_ttl);
         let chat = ChatService::new(
             parts.finn.clone(),
@@ -165,7 +167,7 @@ impl<A: Adapters> AppState<A> {
             allowlist_edits: tokio::sync::Mutex::new(()),
             started: Instant::now(),
             health: HealthCache::default(),
-            rate_limiter,
+            limiter: parts.limiter,
             convictions,
             oracle: OracleCache::default(),
             chat,

@@ -3,7 +3,8 @@
 use crate::adapters::jwt::{
     Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
 };
-use crate::config::{Config, JwtKey};
+use crate::adapters::redis::{Redis, SharedRateLimit};
+use crate::config::{Config, JwtKey, RateLimitBackend};
 use crate::core::auth::login::{LoginPolicy, NonceKey};
 use crate::core::auth::siwe::SiwePolicy;
 use crate::http::{self, state::Settings};
@@ -121,4 +122,17 @@ pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
             ..http::stream::Timers::default()
         },
     })
+}
+
+/// The rate limit the configuration asks for: Redis's (shared by the replicas) or this
+/// process's own. Redis is connected lazily: a Redis that is down at startup delays nothing.
+pub fn rate_limit(config: &Config) -> Result<SharedRateLimit, StartupError> {
+    match (config.rate_limit_backend, &config.redis_url) {
+        (RateLimitBackend::Redis, Some(url)) => {
+            let redis =
+                Redis::connect_lazy(url, &config.redis_prefix).map_err(StartupError::Redis)?;
+            Ok(SharedRateLimit::shared(redis, config.rate_limit_rpm))
+        }
+        _ => Ok(SharedRateLimit::local(config.rate_limit_rpm)),
+    }
 }

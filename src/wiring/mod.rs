@@ -18,6 +18,7 @@ use crate::adapters::knowledge::FileCorpus;
 use crate::adapters::memory::MemoryPersistence;
 use crate::adapters::payment::Payments;
 use crate::adapters::postgres::{PgPool, PoolSettings, PostgresPersistence, migrate};
+use crate::adapters::redis::SharedRateLimit;
 use crate::config::{Config, ConfigError, DatabaseConfig, Secret};
 use crate::core::auth::allowlist::Access;
 use crate::core::families::Persistence;
@@ -29,7 +30,7 @@ use crate::http::{
 use choose::Signer;
 
 /// The app as wiring builds it: storage `D` and signer `S` chosen at startup, the rest fixed.
-pub type App<D, S> = Wired<D, S, FinnClient, Payments, FileAllowlist, FileCorpus>;
+pub type App<D, S> = Wired<D, S, FinnClient, Payments, FileAllowlist, FileCorpus, SharedRateLimit>;
 
 /// Why the server did not start. `exit_code` is 2 for bad configuration, 1 otherwise.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,8 @@ pub enum StartupError {
     Key { var: &'static str, reason: String },
     #[error("DATABASE_URL: {0}")]
     DatabaseUrl(String),
+    #[error("{0}")]
+    Redis(String),
     #[error("migrations failed: {0}")]
     Migrate(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -252,6 +255,7 @@ where
         payment: Payments::new(config.x402_enabled),
         allowlist: FileAllowlist::new(&config.allowlist_path),
         corpus: FileCorpus::new(config.knowledge_dir.clone()),
+        limiter: choose::rate_limit(&config)?,
         db,
         signer,
     };
@@ -376,6 +380,7 @@ pub fn openapi_spec(yaml: bool) -> String {
         payment: Payments::new(false),
         allowlist: FileAllowlist::new(&defaults.allowlist_path),
         corpus: FileCorpus::new(None),
+        limiter: SharedRateLimit::local(defaults.rate_limit_rpm),
     };
     let settings = choose::settings(&defaults).expect("the defaults' settings build");
     let state = AppState::new(parts, settings, Access::Open);

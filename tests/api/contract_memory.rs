@@ -56,6 +56,14 @@ mod nonces {
     crate::nonce_contract!(super::memory_nonces);
 }
 
+async fn memory_limiter() -> dixie::adapters::memory::MemoryRateLimit {
+    dixie::adapters::memory::MemoryRateLimit::new(crate::support::ratelimit_contract::LIMIT)
+}
+
+mod rate_limits {
+    crate::ratelimit_contract!(super::memory_limiter);
+}
+
 #[tokio::test]
 async fn a_full_memory_nonce_store_refuses_new_claims_with_unavailable() {
     use dixie::core::error::PortError;

@@ -6,6 +6,8 @@ pub mod contract;
 pub mod finn;
 pub mod nonce_contract;
 pub mod pg;
+pub mod proxy;
+pub mod ratelimit_contract;
 pub mod schedule_contract;
 pub mod siwe;
 pub mod stream_contract;

@@ -21,6 +21,7 @@ use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
 use crate::core::ownership::{Ownership, UpstreamHealth};
 use crate::core::payment::PaymentVerdict;
 use crate::core::personality::{Evolution, Personality};
+use crate::core::ratelimit::Decision;
 use crate::core::reputation::{
     Derived, RecordOutcome, ReputationAggregate, ReputationEvent, StateCounts, StoreInfo,
     StoredEvent, TaskTypeCohort,
@@ -455,6 +456,21 @@ pub trait KnowledgeCorpus: Clone + Send + Sync + 'static {
 /// Reports whether an upstream answers. Used by health; callers may cache the answer.
 pub trait UpstreamProbe: Clone + Send + Sync + 'static {
     fn probe_upstream(&self) -> impl Future<Output = UpstreamHealth> + Send;
+}
+
+/// Per-identity request limits (§8.3), counted for one process or for every replica.
+///
+/// Contract: `check` counts one request of the identity `key` (a 64-bit hash of it) unless it
+/// is over `limit()` per sliding minute, and answers within a bounded time; it never fails —
+/// an adapter whose shared store cannot answer decides from a count of its own instead.
+pub trait RateLimitStore: Send + Sync + 'static {
+    /// Requests per minute per identity.
+    fn limit(&self) -> u32;
+
+    fn check(&self, key: u64) -> impl Future<Output = Decision> + Send;
+
+    /// One round trip to the store the replicas share; `None` when there is none.
+    fn shared_probe(&self) -> impl Future<Output = Option<Result<(), PortError>>> + Send;
 }
 
 /// Decides, per request, what payment means for it.

@@ -11,9 +11,10 @@ use poem_openapi::{Enum, Object, OpenApi};
 
 use super::ApiTags;
 use crate::core::clock::now_iso;
+use crate::core::error::PortError;
 use crate::core::families::Persistence;
 use crate::core::health::{OverallStatus, overall_status};
-use crate::core::ports::{KnowledgeCorpus, ReputationStore, UpstreamProbe};
+use crate::core::ports::{KnowledgeCorpus, RateLimitStore, ReputationStore, UpstreamProbe};
 use crate::core::reputation::StoreKind;
 use crate::http::cache::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL};
 use crate::http::payload::PreEncoded;
@@ -44,6 +45,8 @@ impl From<OverallStatus> for HealthStatus {
 #[serde(rename_all = "snake_case")]
 pub enum ProbeStatus {
     Healthy,
+    /// Answers, but not as it should (only Redis is ever reported so).
+    Degraded,
     Unreachable,
 }
 
@@ -114,6 +117,10 @@ pub struct Infrastructure {
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postgresql: Option<InfraProbe>,
+    /// Present when the rate limit is shared through Redis (`REDIS_URL`).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<InfraProbe>,
 }
 
 #[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
@@ -258,9 +265,39 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
             }
         })
     };
-    let (finn, pg, count, corpus) = tokio::join!(
+    let redis_probe = async {
+        let start = Instant::now();
+        let result = state.limiter.shared_probe().await?;
+        let latency_ms = start.elapsed().as_millis() as u64;
+        Some(match result {
+            Ok(()) => InfraProbe {
+                status: ProbeStatus::Healthy,
+                latency_ms,
+                error: None,
+            },
+            // A server that answers PING with something else is up but not well (§9).
+            Err(PortError::Unexpected(detail)) => {
+                tracing::warn!(event = "health_probe_failed", component = "redis", detail = %detail);
+                InfraProbe {
+                    status: ProbeStatus::Degraded,
+                    latency_ms,
+                    error: Some("Redis answered PING unexpectedly".to_owned()),
+                }
+            }
+            Err(err) => {
+                tracing::warn!(event = "health_probe_failed", component = "redis", detail = %err);
+                InfraProbe {
+                    status: ProbeStatus::Unreachable,
+                    latency_ms,
+                    error: Some("Redis unreachable".to_owned()),
+                }
+            }
+        })
+    };
+    let (finn, pg, redis, count, corpus) = tokio::join!(
         finn_health(state),
         pg_probe,
+        redis_probe,
         state.db.reputation().count(),
         state.corpus.metadata()
     );
@@ -285,8 +322,12 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
             -1
         }
     };
-    let pg_ok = pg.as_ref().map(|p| p.status == ProbeStatus::Healthy);
-    let status = overall_status(finn.reachable, pg_ok);
+    // Only an unreachable service degrades the whole; a Redis that answers oddly does not (§9).
+    let infra_ok = [&pg, &redis]
+        .into_iter()
+        .flatten()
+        .map(|p| p.status != ProbeStatus::Unreachable);
+    let status = overall_status(finn.reachable, infra_ok);
     // Pool metrics are read after the probe and count: the pool connects lazily, so metrics
     // taken before them would show the pool as it was, not as it is.
     let pool = state.db.reputation().describe().pool;
@@ -315,8 +356,9 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
             },
             knowledge_corpus,
         },
-        infrastructure: pg.map(|p| Infrastructure {
-            postgresql: Some(p),
+        infrastructure: (pg.is_some() || redis.is_some()).then_some(Infrastructure {
+            postgresql: pg,
+            redis,
         }),
         reputation_service: ReputationServiceHealth {
             initialized: true,

@@ -22,7 +22,6 @@
 //!   and cached, reaches the handler as a [`Conviction`] and the client as `X-Conviction-Tier`.
 
 use std::net::IpAddr;
-use std::time::Instant;
 
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
@@ -31,7 +30,7 @@ use crate::core::auth::Caller;
 use crate::core::auth::allowlist::{API_KEY_PREFIX, Access};
 use crate::core::conviction::Conviction;
 use crate::core::payment::PaymentVerdict;
-use crate::core::ports::{PaymentGate, TokenSigner};
+use crate::core::ports::{PaymentGate, RateLimitStore, TokenSigner};
 use crate::core::ratelimit::Decision;
 use crate::http::conviction::conviction_of;
 use crate::http::error::{ErrorBody, json_error};
@@ -55,7 +54,6 @@ impl<E: Endpoint, A: Adapters> Middleware<E> for ApiGuard<A> {
         ApiGuardEndpoint {
             inner: ep,
             state: self.0.clone(),
-            epoch: Instant::now(),
         }
     }
 }
@@ -63,7 +61,6 @@ impl<E: Endpoint, A: Adapters> Middleware<E> for ApiGuard<A> {
 pub struct ApiGuardEndpoint<E, A: Adapters> {
     inner: E,
     state: Shared<A>,
-    epoch: Instant,
 }
 
 /// Who the `Authorization` header says is calling.
@@ -165,14 +162,8 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         let mut quota = None;
         if rate_limited {
             let key = rate_key(&caller, &access, &req, state.settings.trusted_proxy_hops);
-            let decision = match state.rate_limiter.lock() {
-                Ok(mut limiter) => {
-                    let d = limiter.check(key, self.epoch.elapsed());
-                    quota = Some((limiter.limit(), d));
-                    d
-                }
-                Err(_) => Decision::Allow { remaining: 0 },
-            };
+            let decision = state.limiter.check(key).await;
+            quota = Some((state.limiter.limit(), decision));
             if let Decision::Deny { retry_after } = decision {
                 let mut resp = json_error(
                     StatusCode::TOO_MANY_REQUESTS,

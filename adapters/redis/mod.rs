@@ -1,0 +1,66 @@
+//! Redis (`REDIS_URL`, `rediss://` for TLS): the store every replica shares. One reconnecting
+//! connection per process (redis-rs's `ConnectionManager`), opened lazily so that a Redis
+//! that is down at startup delays nothing; every call has a deadline.
+
+mod limiter;
+
+pub use limiter::{RedisRateLimit, SharedRateLimit};
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::core::error::PortError;
+
+/// How long one Redis call may take before the caller decides without it.
+pub const CALL_BUDGET: Duration = Duration::from_millis(150);
+
+/// A lazily connected, self-reconnecting Redis connection and the prefix of Dixie's keys.
+#[derive(Clone)]
+pub struct Redis {
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl Redis {
+    /// Parses `url` and prepares the connection; nothing is sent until the first call.
+    pub fn connect_lazy(url: &str, prefix: &str) -> Result<Self, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("REDIS_URL: {e}"))?;
+        // Reconnects forever with backoff up to 5 s (§1.8); each attempt and each reply is
+        // bounded so that a dead server fails calls fast instead of holding them.
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(500)))
+            .set_response_timeout(Some(CALL_BUDGET))
+            .set_min_delay(Duration::from_millis(100))
+            .set_max_delay(Duration::from_secs(5))
+            .set_number_of_retries(usize::MAX);
+        let conn = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| format!("REDIS_URL: {e}"))?;
+        Ok(Redis {
+            conn,
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    /// `prefix` + `key`: every key Dixie writes.
+    pub fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    pub(crate) fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// `PING` within the call budget.
+    pub async fn ping(&self) -> Result<(), PortError> {
+        let mut conn = self.conn();
+        let cmd = redis::cmd("PING");
+        let ping = cmd.query_async::<String>(&mut conn);
+        match tokio::time::timeout(CALL_BUDGET, ping).await {
+            Ok(Ok(reply)) if reply == "PONG" => Ok(()),
+            Ok(Ok(reply)) => Err(PortError::Unexpected(format!("PING answered {reply}"))),
+            Ok(Err(e)) => Err(PortError::Unavailable(e.to_string())),
+            Err(_) => Err(PortError::Unavailable("PING timed out".to_owned())),
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Tests that need a real Redis (`make test` provides one: `REDIS_URL`, else the server on
+//! 127.0.0.1:6379, else a throwaway one; without `REDIS_URL` these fail, they never skip).
+//! Each test keeps to keys under a prefix of its own.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod limits;
+
+use std::net::SocketAddr;
+
+use dixie::adapters::redis::Redis;
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .expect("REDIS_URL is not set: run `make test` (it finds or starts a Redis)")
+}
+
+/// A key prefix no other test or run uses.
+pub fn fresh_prefix() -> String {
+    format!("dixie-test-{}:", uuid::Uuid::new_v4().simple())
+}
+
+/// The address of the Redis server (for a proxy in front of it).
+pub fn redis_addr() -> SocketAddr {
+    let url = redis_url();
+    let hostport = url
+        .split("://")
+        .nth(1)
+        .map(|rest| rest.rsplit('@').next().unwrap_or(rest))
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("127.0.0.1:6379");
+    let hostport = if hostport.contains(':') {
+        hostport.to_owned()
+    } else {
+        format!("{hostport}:6379")
+    };
+    hostport.parse().expect("REDIS_URL's host is an IP:port")
+}
+
+/// A direct connection for looking at what Dixie wrote.
+pub async fn connection() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("the test Redis answers")
+}
+
+pub fn lazy(prefix: &str) -> Redis {
+    Redis::connect_lazy(&redis_url(), prefix).unwrap()
+}
