@@ -64,8 +64,6 @@ pub struct Settings {
     pub admin_key: Option<Secret>,
     pub login: LoginPolicy,
     pub cors: Arc<CorsOrigins>,
-    /// Requests per minute per identity.
-    pub rate_limit_rpm: u32,
     /// Proxies in front that append to `X-Forwarded-For` (0: the header is ignored).
     pub trusted_proxy_hops: u8,
     /// How long a request body may take to arrive.

@@ -106,7 +106,6 @@ pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
         cors: std::sync::Arc::new(http::middleware::CorsOrigins::from_config(
             &config.cors_origins,
         )),
-        rate_limit_rpm: config.rate_limit_rpm,
         trusted_proxy_hops: config.trusted_proxy_hops,
         body_read_timeout: config.header_read_timeout,
         callback_secret: config.schedule_callback_secret.clone(),
