@@ -121,8 +121,8 @@ checked_string!(
 );
 
 checked_string!(
-    /// A reputation event's id: a UUID.
-    EventId,
+    /// A UUID (a reputation event's or a credential's id), any version, either case.
+    Uuid,
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     crate::core::reputation::validate::is_uuid
 );
@@ -200,7 +200,7 @@ mod tests {
         agrees(PlainId::PATTERN, plain_id);
         agrees(NftId::PATTERN, crate::core::ownership::valid_nft_id);
         agrees(Cursor::PATTERN, digits19);
-        agrees(EventId::PATTERN, crate::core::reputation::validate::is_uuid);
+        agrees(Uuid::PATTERN, crate::core::reputation::validate::is_uuid);
         agrees(
             TaskType::PATTERN,
             crate::core::reputation::validate::is_task_type,

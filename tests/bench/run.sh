@@ -290,6 +290,22 @@ kill "$pg_pid" 2>/dev/null || true
 sleep 0.2
 psql "$pg_server" -qc "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" >/dev/null
 
+# The rate limit's own cost: POST /api/auth/nonce (rate-limited, no I/O of its own: a signed
+# nonce) with the limit counted in this process, then in Redis (one script per request; every
+# wrk request comes from one address, so one hot key). The limit is out of reach in both.
+redis_url=$(tests/scripts/ensure-redis.sh)
+for backend in memory redis; do
+  rl_port=$(free_port)
+  DIXIE_PORT=$rl_port LOG_LEVEL=warn DIXIE_JWT_PRIVATE_KEY="$es256_pem" DIXIE_RATE_LIMIT_RPM=1000000000 \
+    REDIS_URL="$redis_url" DIXIE_RATE_LIMIT_BACKEND=$backend DIXIE_REDIS_PREFIX="bench-$$-$backend:" \
+    "$target/release/dixie" >/dev/null 2>&1 & rl_pid=$!; pids+=($rl_pid)
+  wait_up "http://127.0.0.1:$rl_port/api/health"
+  load "POST /api/auth/nonce, rate limit in $backend" "http://127.0.0.1:$rl_port/api/auth/nonce" -s <(printf 'wrk.method = "POST"\n')
+  printf -v "rl_${backend}_rps" '%s' "$last_rps"
+  kill "$rl_pid" 2>/dev/null || true
+  sleep 0.2
+done
+
 echo
 awk -v h="$pg_health_rps" -v b="$bare_rps" 'BEGIN {printf "health (PostgreSQL) / bare: %.0f%% (target >= 35%%)\n", 100*h/b}'
 awk -v h="$health_rps" -v b="$bare_rps" 'BEGIN {printf "health / bare: %.0f%% (target >= 50%%, stretch 70%%)\n", 100*h/b}'
@@ -302,6 +318,7 @@ awk -v b="$rss_streams_before" -v a="$rss_streams_after" -v n="$idle_open" 'BEGI
   per = (a - b) * 1024 / n; printf "idle streams: %d open, RSS %.1f -> %.1f MB, %.1f KB per stream, %.0f streams per GB (target >= 50000)\n", n, b, a, per, 1024*1024/per }'
 awk -v c="$memory_rps" 'BEGIN {printf "ownership-gated memory read: %.1fx the original'"'"'s 1.4-1.7k req/s authenticated route\n", c/1700}'
 awk -v c="$personality_rps" -v b="$bare_rps" -v n="$personality_calls" 'BEGIN {printf "personality (warm cache): %.0f%% of bare, %d Finn calls in the run\n", 100*c/b, n}'
+awk -v m="$rl_memory_rps" -v r="$rl_redis_rps" 'BEGIN {printf "rate limit in Redis vs in memory (nonce route): %.0f%% of the req/s, +%.0f us per request\n", 100*r/m, 1e6/r - 1e6/m}'
 echo "review context: $aggregates aggregates, first answer partial/trajectory: $partial; $enrich_rps req/s"
 echo "startup to first 200 on /api/health: ${startup_ms} ms (includes curl polling every 10 ms; target <= 50 ms)"
 echo "dixie RSS: idle ${idle_rss} MB, after load ${load_rss} MB (targets: idle <= 15 MB, load <= 60 MB)"

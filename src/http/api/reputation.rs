@@ -25,7 +25,7 @@ use crate::core::reputation::{
 };
 use crate::http::body::JsonBody;
 use crate::http::error::{ApiError, RouteError, route_errors};
-use crate::http::ids::{Cursor, EventId, NftId, TaskType};
+use crate::http::ids::{Cursor, NftId, TaskType, Uuid};
 use crate::http::state::{Adapters, Shared};
 
 const DEFAULT_PAGE: u32 = 50;
@@ -193,7 +193,7 @@ pub struct QualitySignalDto {
     /// Always `quality_signal`.
     #[oai(rename = "type", validator(pattern = "^quality_signal$"))]
     pub event_type: String,
-    pub event_id: EventId,
+    pub event_id: Uuid,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub agent_id: String,
     #[oai(validator(min_length = 1, max_length = 255))]
@@ -220,7 +220,7 @@ pub struct TaskCompletedDto {
     /// Always `task_completed`.
     #[oai(rename = "type", validator(pattern = "^task_completed$"))]
     pub event_type: String,
-    pub event_id: EventId,
+    pub event_id: Uuid,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub agent_id: String,
     #[oai(validator(min_length = 1, max_length = 255))]
@@ -243,7 +243,7 @@ pub struct CredentialUpdateDto {
     /// Always `credential_update`.
     #[oai(rename = "type", validator(pattern = "^credential_update$"))]
     pub event_type: String,
-    pub event_id: EventId,
+    pub event_id: Uuid,
     #[oai(validator(min_length = 1, max_length = 255))]
     pub agent_id: String,
     #[oai(validator(min_length = 1, max_length = 255))]
@@ -252,10 +252,7 @@ pub struct CredentialUpdateDto {
     #[oai(validator(minimum(value = "0")))]
     #[oai(skip_serializing_if_is_none)]
     pub sequence: Option<u64>,
-    #[oai(validator(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    ))]
-    pub credential_id: String,
+    pub credential_id: Uuid,
     pub action: CredentialActionDto,
 }
 
@@ -305,7 +302,7 @@ impl From<EventDto> for ReputationEvent {
                 timestamp: e.timestamp.0,
                 sequence: e.sequence,
                 kind: EventKind::CredentialUpdate {
-                    credential_id: e.credential_id,
+                    credential_id: e.credential_id.0,
                     action: match e.action {
                         CredentialActionDto::Issued => CredentialAction::Issued,
                         CredentialActionDto::Revoked => CredentialAction::Revoked,
@@ -334,7 +331,7 @@ impl From<&ReputationEvent> for EventDto {
                 dimensions,
             } => EventDto::QualitySignal(QualitySignalDto {
                 event_type: "quality_signal".into(),
-                event_id: EventId(event_id),
+                event_id: Uuid(event_id),
                 agent_id,
                 collection_id,
                 timestamp: Timestamp(timestamp),
@@ -349,7 +346,7 @@ impl From<&ReputationEvent> for EventDto {
                 duration_ms,
             } => EventDto::TaskCompleted(TaskCompletedDto {
                 event_type: "task_completed".into(),
-                event_id: EventId(event_id),
+                event_id: Uuid(event_id),
                 agent_id,
                 collection_id,
                 timestamp: Timestamp(timestamp),
@@ -363,12 +360,12 @@ impl From<&ReputationEvent> for EventDto {
                 action,
             } => EventDto::CredentialUpdate(CredentialUpdateDto {
                 event_type: "credential_update".into(),
-                event_id: EventId(event_id),
+                event_id: Uuid(event_id),
                 agent_id,
                 collection_id,
                 timestamp: Timestamp(timestamp),
                 sequence,
-                credential_id: credential_id.clone(),
+                credential_id: Uuid(credential_id.clone()),
                 action: match action {
                     CredentialAction::Issued => CredentialActionDto::Issued,
                     CredentialAction::Revoked => CredentialActionDto::Revoked,
