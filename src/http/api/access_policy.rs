@@ -1,8 +1,9 @@
 //! A hounfour access policy as it is shown (a memory projection's, the allowlist file's).
 
-use crate::http::timestamp::Timestamp;
 use poem_openapi::Object;
 use serde_json::Value;
+
+use crate::http::timestamp::Timestamp;
 
 /// A hounfour access policy: `type` is `none`, `read_only`, `time_limited` or `role_based` (any
 /// other value is shown as stored and grants nothing); the rest is present when stored. Fields

@@ -5,7 +5,6 @@
 //! `AllowlistStore`, and only then put in force: a failed write changes nothing. The first
 //! entry added where no allowlist file exists creates it, which turns the allowlist on.
 
-use crate::http::timestamp::Timestamp;
 use poem_openapi::auth::ApiKey;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -20,6 +19,7 @@ use crate::http::api::access_policy::AccessPolicyView;
 use crate::http::body::JsonBody;
 use crate::http::error::ErrorBody;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 #[derive(Object, Debug)]
 #[oai(rename = "Allowlist")]

@@ -10,9 +10,6 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 
-use crate::core::sessions::{SessionDetail, SessionList};
-use crate::http::body::JsonBody;
-
 use super::ApiTags;
 use super::auth::BearerToken;
 use crate::core::auth::Caller;
@@ -23,7 +20,9 @@ use crate::core::chat::{
 use crate::core::conviction::Conviction;
 use crate::core::families::Persistence;
 use crate::core::ports::{AgentRuntime, TicketStore};
+use crate::core::sessions::{SessionDetail, SessionList};
 use crate::core::upstream::CallContext;
+use crate::http::body::JsonBody;
 use crate::http::error::{RouteError, UpstreamFailure, route_errors};
 use crate::http::ids::PlainId;
 use crate::http::middleware::RequestId;

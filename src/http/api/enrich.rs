@@ -1,7 +1,6 @@
 //! `POST /api/enrich/review-context` (§1.5.14): governance review context, assembled within a
 //! 50 ms budget — what is not ready by then is answered as zeros with `partial: true`.
 
-use crate::http::timestamp::Timestamp;
 use std::time::{Duration, Instant};
 
 use poem::web::Data;
@@ -18,6 +17,7 @@ use crate::http::error::{RouteError, route_errors};
 use crate::http::ids::NftId;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 /// How long assembling may take before the answer goes out partial.
 pub const BUDGET: Duration = Duration::from_millis(50);

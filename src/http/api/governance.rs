@@ -1,7 +1,6 @@
 //! `GET /api/health/governance` (§1.5.16): the resource governors — today the knowledge
 //! corpus. Behind the admin key when one is configured (Bearer or raw), open otherwise.
 
-use crate::http::timestamp::Timestamp;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
@@ -11,6 +10,7 @@ use crate::core::clock::now_iso;
 use crate::core::ports::KnowledgeCorpus;
 use crate::http::error::{RouteError, route_errors};
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 /// A governed resource's health.
 #[derive(Object, Debug)]

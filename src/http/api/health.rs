@@ -239,6 +239,38 @@ async fn finn_health<A: Adapters>(state: &Shared<A>) -> crate::core::ownership::
     h
 }
 
+/// A probe's result and how long it took, in milliseconds.
+async fn timed<T>(probe: impl std::future::Future<Output = T>) -> (T, u64) {
+    let start = Instant::now();
+    let result = probe.await;
+    (result, start.elapsed().as_millis() as u64)
+}
+
+/// One infrastructure probe as health reports it; a failure's detail goes to the log only,
+/// the client sees the status and message `classify` gives it.
+fn infra_probe(
+    component: &'static str,
+    (result, latency_ms): (Result<(), PortError>, u64),
+    classify: impl FnOnce(&PortError) -> (ProbeStatus, &'static str),
+) -> InfraProbe {
+    match result {
+        Ok(()) => InfraProbe {
+            status: ProbeStatus::Healthy,
+            latency_ms,
+            error: None,
+        },
+        Err(err) => {
+            tracing::warn!(event = "health_probe_failed", component, detail = %err);
+            let (status, message) = classify(&err);
+            InfraProbe {
+                status,
+                latency_ms,
+                error: Some(message.to_owned()),
+            }
+        }
+    }
+}
+
 async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
     let info = state.db.reputation().describe();
     let postgres = info.kind == StoreKind::Postgres;
@@ -246,53 +278,25 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
         if !postgres {
             return None;
         }
-        let start = Instant::now();
-        let result = state.db.reputation().probe().await;
-        let latency_ms = start.elapsed().as_millis() as u64;
-        Some(match result {
-            Ok(()) => InfraProbe {
-                status: ProbeStatus::Healthy,
-                latency_ms,
-                error: None,
-            },
-            Err(err) => {
-                tracing::warn!(event = "health_probe_failed", component = "postgresql", detail = %err);
-                InfraProbe {
-                    status: ProbeStatus::Unreachable,
-                    latency_ms,
-                    error: Some("PostgreSQL unreachable".to_owned()),
-                }
-            }
-        })
+        let timed = timed(state.db.reputation().probe()).await;
+        Some(infra_probe("postgresql", timed, |_| {
+            (ProbeStatus::Unreachable, "PostgreSQL unreachable")
+        }))
     };
     let redis_probe = async {
-        let start = Instant::now();
-        let result = state.limiter.shared_probe().await?;
-        let latency_ms = start.elapsed().as_millis() as u64;
-        Some(match result {
-            Ok(()) => InfraProbe {
-                status: ProbeStatus::Healthy,
-                latency_ms,
-                error: None,
+        let (result, latency_ms) = timed(state.limiter.shared_probe()).await;
+        let result = result?;
+        Some(infra_probe(
+            "redis",
+            (result, latency_ms),
+            |err| match err {
+                // A server that answers PING with something else is up but not well (§9).
+                PortError::Unexpected(_) => {
+                    (ProbeStatus::Degraded, "Redis answered PING unexpectedly")
+                }
+                _ => (ProbeStatus::Unreachable, "Redis unreachable"),
             },
-            // A server that answers PING with something else is up but not well (§9).
-            Err(PortError::Unexpected(detail)) => {
-                tracing::warn!(event = "health_probe_failed", component = "redis", detail = %detail);
-                InfraProbe {
-                    status: ProbeStatus::Degraded,
-                    latency_ms,
-                    error: Some("Redis answered PING unexpectedly".to_owned()),
-                }
-            }
-            Err(err) => {
-                tracing::warn!(event = "health_probe_failed", component = "redis", detail = %err);
-                InfraProbe {
-                    status: ProbeStatus::Unreachable,
-                    latency_ms,
-                    error: Some("Redis unreachable".to_owned()),
-                }
-            }
-        })
+        ))
     };
     let (finn, pg, redis, count, corpus) = tokio::join!(
         finn_health(state),

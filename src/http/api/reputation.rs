@@ -6,7 +6,6 @@
 //! and updates the aggregate and task cohort in one atomic store call (see
 //! [`crate::core::reputation::rules`] for the update rule).
 
-use crate::http::timestamp::Timestamp;
 use std::collections::BTreeMap;
 
 use poem_openapi::param::{Path, Query};
@@ -27,6 +26,7 @@ use crate::http::body::JsonBody;
 use crate::http::error::{ApiError, RouteError, route_errors};
 use crate::http::ids::{Cursor, NftId, TaskType, Uuid};
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;

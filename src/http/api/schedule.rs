@@ -5,7 +5,6 @@
 //! original did not); reading and cancelling are the creator's or the owner's; the callback
 //! needs an HMAC signature of a fresh timestamp (D9) besides the allowlist.
 
-use crate::http::timestamp::Timestamp;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
@@ -31,6 +30,7 @@ use crate::http::error::RouteError;
 use crate::http::ids::{NftId, PlainId};
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
+use crate::http::timestamp::Timestamp;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
