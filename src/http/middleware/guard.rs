@@ -5,7 +5,8 @@
 //!   one leaves the caller anonymous, logged, never rejected here). The scheme name is
 //!   case-insensitive (RFC 7235). A client-sent `x-wallet-address` header is removed before
 //!   any handler sees the request.
-//! - Rate limit: `DIXIE_RATE_LIMIT_RPM` per verified identity — a wallet from a valid JWT, an
+//! - Rate limit (the `RateLimitStore`: this process's count, or Redis's shared by the
+//!   replicas): `DIXIE_RATE_LIMIT_RPM` per verified identity — a wallet from a valid JWT, an
 //!   allowlisted API key — else per client address. An unverified credential never makes an
 //!   identity of its own. The client address is the peer's, or with
 //!   `DIXIE_TRUSTED_PROXY_HOPS = n` the n-th `X-Forwarded-For` entry from the right (the one
