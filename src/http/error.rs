@@ -126,15 +126,21 @@ impl ErrorBody {
     }
 }
 
-/// A JSON error response with the given status.
+/// A JSON error response with the given status; a body with `retry_after` also carries it as
+/// `Retry-After`.
 pub fn json_error(status: StatusCode, body: &ErrorBody) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| {
         b"{\"error\":\"internal_error\",\"message\":\"Internal server error\"}".to_vec()
     });
-    Response::builder()
+    let mut resp = Response::builder()
         .status(status)
         .content_type("application/json; charset=utf-8")
-        .body(bytes)
+        .body(bytes);
+    if let Some(secs) = body.retry_after {
+        resp.headers_mut()
+            .insert(poem::http::header::RETRY_AFTER, secs.into());
+    }
+    resp
 }
 
 /// Maps an error that left a handler or the router to the JSON error shape.
@@ -292,19 +298,11 @@ impl poem::IntoResponse for UpstreamFailure {
     fn into_response(self) -> Response {
         let (status, error, message, retry_after) = self.0.response();
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        let mut body = serde_json::json!({ "error": error, "message": message });
-        if let Some(secs) = retry_after {
-            body["retry_after"] = secs.into();
-        }
-        let mut resp = Response::builder()
-            .status(status)
-            .content_type("application/json; charset=utf-8")
-            .body(body.to_string());
-        if let Some(secs) = retry_after {
-            resp.headers_mut()
-                .insert(poem::http::header::RETRY_AFTER, secs.into());
-        }
-        resp
+        let body = ErrorBody {
+            retry_after,
+            ..ErrorBody::new(error, message)
+        };
+        json_error(status, &body)
     }
 }
 

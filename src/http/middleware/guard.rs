@@ -166,13 +166,10 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
             let decision = state.limiter.check(key).await;
             quota = Some((state.limiter.limit(), decision));
             if let Decision::Deny { retry_after } = decision {
-                let mut resp = json_error(
+                return Ok(json_error(
                     StatusCode::TOO_MANY_REQUESTS,
                     &ErrorBody::rate_limited(retry_after),
-                );
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-                return Ok(resp);
+                ));
             }
         }
 
