@@ -40,7 +40,7 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
     // UI, and read for `Allow`.
     let raw = api.spec();
     let spec = api::document::finish(&raw);
-    let spec_yaml = api::document::finish_yaml(&raw);
+    let spec_yaml = api::document::to_yaml(&spec);
     let allow = AllowOn405(std::sync::Arc::new(AllowTable::from_spec(&spec)));
     // Swagger UI embeds the document it is built with; it shows the finished one.
     let docs_html = api.swagger_ui_html().replacen(&raw, &spec, 1);

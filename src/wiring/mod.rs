@@ -385,10 +385,10 @@ pub fn openapi_spec(yaml: bool) -> String {
     let settings = choose::settings(&defaults).expect("the defaults' settings build");
     let state = AppState::new(parts, settings, Access::Open);
     let service = http::api::service(state);
-    let raw = service.spec();
+    let finished = http::api::document::finish(&service.spec());
     if yaml {
-        http::api::document::finish_yaml(&raw)
+        http::api::document::to_yaml(&finished)
     } else {
-        http::api::document::finish(&raw)
+        finished
     }
 }

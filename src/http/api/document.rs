@@ -16,6 +16,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::http::middleware::allow::METHODS;
 use crate::http::middleware::is_rate_limited;
 
 /// Schemas of the request objects declared `deny_unknown_fields` (an unknown field is a 400).
@@ -38,7 +39,6 @@ pub(crate) const CLOSED: [&str; 14] = [
 
 const JSON_WITH_CHARSET: &str = "application/json; charset=utf-8";
 const JSON: &str = "application/json";
-const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
 
 /// The finished document (pretty JSON) from poem-openapi's JSON output.
 pub fn finish(raw: &str) -> String {
@@ -54,13 +54,12 @@ pub fn finish(raw: &str) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_else(|_| raw.to_owned())
 }
 
-/// The finished document as YAML.
-pub fn finish_yaml(raw: &str) -> String {
-    let finished = finish(raw);
-    serde_json::from_str::<Value>(&finished)
+/// A finished document (from [`finish`]) as YAML.
+pub fn to_yaml(finished: &str) -> String {
+    serde_json::from_str::<Value>(finished)
         .ok()
         .and_then(|doc| serde_yaml::to_string(&doc).ok())
-        .unwrap_or(finished)
+        .unwrap_or_else(|| finished.to_owned())
 }
 
 fn plain_json_media_types(value: &mut Value) {

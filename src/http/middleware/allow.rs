@@ -10,7 +10,8 @@ use poem::{Endpoint, Middleware, Request, Response, Result};
 #[derive(Debug, Default)]
 pub struct AllowTable(Vec<(Vec<Option<String>>, HeaderValue)>);
 
-const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
+/// The operation keys of an OpenAPI path item.
+pub(crate) const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
 
 impl AllowTable {
     /// Reads the `paths` of an OpenAPI JSON document; `GET` routes also answer `HEAD`.
