@@ -33,9 +33,10 @@ const NO_STORE: &str = "no-store";
 #[oai(ty = "bearer", key_name = "Authorization", bearer_format = "JWT")]
 pub struct BearerToken(pub Bearer);
 
-/// No credentials: the operation is public. In the spec this is `security: [{}]`, so that
-/// generated clients and linters know no scheme is expected. (The `SecurityScheme` derive
-/// cannot express a fallback-only scheme, hence the hand-written extractor.)
+/// No credentials: the operation is public. poem-openapi records it as `security: [{}]`, which
+/// the published document writes as `security: []` (see `document.rs`), so that generated
+/// clients and linters know no scheme is expected. (The `SecurityScheme` derive cannot express
+/// a fallback-only scheme, hence the hand-written extractor.)
 pub struct Public;
 
 impl<'a> poem_openapi::ApiExtractor<'a> for Public {
