@@ -2,6 +2,7 @@
 
 pub mod allowlist;
 pub mod finn;
+pub mod fleet;
 pub mod jwt;
 pub mod knowledge;
 pub mod memory;

@@ -1,6 +1,7 @@
 //! In-memory adapters: the default when no `DATABASE_URL` is set. State lives for the process.
 
 mod autonomous;
+mod cache;
 mod handoffs;
 mod nonces;
 mod ratelimit;
@@ -9,6 +10,7 @@ mod schedules;
 mod tickets;
 
 pub use autonomous::MemoryAutonomousStore;
+pub use cache::{CACHE_CAPACITY, MemoryCache};
 pub use handoffs::MemoryPromptHandoff;
 pub use nonces::MemoryNonceStore;
 pub use ratelimit::{MemoryRateLimit, RATE_LIMIT_KEYS};

@@ -3,7 +3,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::core::error::PortError;
 use crate::core::ports::RateLimitStore;
 use crate::core::ratelimit::{Decision, RateLimiter};
 
@@ -44,9 +43,5 @@ impl RateLimitStore for MemoryRateLimit {
 
     async fn check(&self, key: u64) -> Decision {
         self.decide(key)
-    }
-
-    async fn shared_probe(&self) -> Option<Result<(), PortError>> {
-        None
     }
 }

@@ -139,11 +139,4 @@ impl RateLimitStore for SharedRateLimit {
             }
         }
     }
-
-    async fn shared_probe(&self) -> Option<Result<(), PortError>> {
-        match &self.shared {
-            Some(shared) => Some(shared.redis().ping().await),
-            None => None,
-        }
-    }
 }

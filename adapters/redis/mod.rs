@@ -2,10 +2,14 @@
 //! connection per process (redis-rs's `ConnectionManager`), opened lazily so that a Redis
 //! that is down at startup delays nothing; every call has a deadline.
 
+mod cache;
 mod limiter;
 
+pub use cache::{RedisCache, SharedCache};
 pub use limiter::{RedisRateLimit, SharedRateLimit};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -20,6 +24,8 @@ pub const CALL_BUDGET: Duration = Duration::from_millis(150);
 pub struct Redis {
     conn: ConnectionManager,
     prefix: String,
+    /// Whether the last call failed, so that an outage is logged once, not per call.
+    down: Arc<AtomicBool>,
 }
 
 impl Redis {
@@ -39,6 +45,7 @@ impl Redis {
         Ok(Redis {
             conn,
             prefix: prefix.to_owned(),
+            down: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -62,5 +69,31 @@ impl Redis {
             Ok(Err(e)) => Err(PortError::Unavailable(e.to_string())),
             Err(_) => Err(PortError::Unavailable("PING timed out".to_owned())),
         }
+    }
+
+    /// Runs `cmd` within the call budget. A failure after a success (and the reverse) is
+    /// logged once: callers skip what Redis would have done and say nothing themselves.
+    pub async fn call<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, PortError> {
+        let mut conn = self.conn();
+        let answer = match tokio::time::timeout(CALL_BUDGET, cmd.query_async::<T>(&mut conn)).await
+        {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(PortError::Unavailable(e.to_string())),
+            Err(_) => Err(PortError::Unavailable(
+                "Redis did not answer in time".to_owned(),
+            )),
+        };
+        let down = answer.is_err();
+        if self.down.swap(down, Ordering::Relaxed) != down {
+            match &answer {
+                Err(e) => tracing::warn!(
+                    event = "redis_unavailable",
+                    detail = %e,
+                    "Redis did not answer: shared caches are skipped until it does"
+                ),
+                Ok(_) => tracing::info!(event = "redis_available", "Redis answers again"),
+            }
+        }
+        answer
     }
 }

@@ -105,6 +105,7 @@ pub struct Config {
     pub schedule_callback_secret: Option<Secret>,
     pub conviction_tier_ttl: Duration,
     pub personality_ttl: Duration,
+    pub memory_projection_ttl: Duration,
     /// Daily cap (µUSD) of a dNFT whose autonomous permissions nobody set.
     pub autonomous_budget: u64,
     pub x402_enabled: bool,
@@ -311,6 +312,8 @@ impl Config {
             env.int("DIXIE_AUTONOMOUS_BUDGET", 100_000u64, 0, 1_000_000_000_000)?;
         let personality_ttl =
             Duration::from_secs(env.int("DIXIE_PERSONALITY_TTL", 1800u64, 0, 86_400)?);
+        let memory_projection_ttl =
+            Duration::from_secs(env.int("DIXIE_MEMORY_PROJECTION_TTL", 300u64, 0, 86_400)?);
 
         let database = database::database(&env)?;
 
@@ -342,6 +345,7 @@ impl Config {
             schedule_callback_secret,
             conviction_tier_ttl,
             personality_ttl,
+            memory_projection_ttl,
             autonomous_budget,
             x402_enabled,
             database,

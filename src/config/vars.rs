@@ -166,6 +166,11 @@ pub const VARS: &[VarSpec] = &[
         help: "seconds a dNFT's personality (Finn's BEAUVOIR answer) is reused, 0..86400 (0 = ask Finn every request)",
     },
     VarSpec {
+        name: "DIXIE_MEMORY_PROJECTION_TTL",
+        default: "300",
+        help: "seconds a dNFT's memory projection is reused as chat context, 0..86400 (0 = ask Finn every chat); Dixie's own seal and delete forget it at once",
+    },
+    VarSpec {
         name: "DIXIE_X402_ENABLED",
         default: "false",
         help: "true | false: x402 payment scaffold headers",

@@ -3,10 +3,10 @@
 //! A wallet's tier follows from the BGT it stakes; when the staking lookup fails, an
 //! allowlisted wallet falls back to `architect` and anyone else to `observer`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Conviction tiers, lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Observer,
@@ -77,7 +77,7 @@ impl Tier {
 }
 
 /// Where a tier came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TierSource {
     /// The staking lookup answered.
@@ -88,8 +88,12 @@ pub enum TierSource {
     Default,
 }
 
-/// A resolved conviction.
-#[derive(Clone, Debug, PartialEq)]
+/// The §1.8 cache key prefix of resolved convictions (`conviction:{EIP-55 wallet}`).
+pub const CONVICTION_PREFIX: &str = "conviction:";
+
+/// A resolved conviction (cached as `{tier, bgtStaked, source}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Conviction {
     pub tier: Tier,
     pub bgt_staked: f64,

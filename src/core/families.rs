@@ -5,10 +5,14 @@
 //! associated type and accessor here, and its adapter in each backend's folder; wiring and the
 //! HTTP state do not change.
 
+use std::future::Future;
+
+use crate::core::error::PortError;
 use crate::core::ports::{
-    AgentRuntime, AgentStreams, AutonomousStore, CronRegistry, NonceStore, OracleSource,
-    OwnershipResolver, PermissionSync, PersonalitySource, PromptHandoff, ReputationStore,
-    ScheduleStore, SoulMemory, StakingLookup, TicketStore, UpstreamProbe,
+    AgentRuntime, AgentStreams, AutonomousStore, CacheStore, CronRegistry, NonceStore,
+    OracleSource, OwnershipResolver, PermissionSync, PersonalitySource, PromptHandoff,
+    RateLimitStore, ReputationStore, ScheduleStore, SoulMemory, StakingLookup, TicketStore,
+    UpstreamProbe,
 };
 
 /// Everything kept in the service's own storage: one backend (memory | PostgreSQL) serves
@@ -27,6 +31,19 @@ pub trait Persistence: Send + Sync + 'static {
     fn tickets(&self) -> &Self::Tickets;
     fn handoffs(&self) -> &Self::Handoffs;
     fn autonomous(&self) -> &Self::Autonomous;
+}
+
+/// What the replicas of one deployment share (through Redis when it is configured, else each
+/// process keeps its own): the rate limit and the answers reused across requests.
+pub trait Coordination: Send + Sync + 'static {
+    type Limiter: RateLimitStore;
+    type Cache: CacheStore;
+
+    fn limiter(&self) -> &Self::Limiter;
+    fn cache(&self) -> &Self::Cache;
+
+    /// One round trip to the store the replicas share; `None` when there is none.
+    fn probe(&self) -> impl Future<Output = Option<Result<(), PortError>>> + Send;
 }
 
 /// Every port the agent runtime (Finn) serves, as one bound.

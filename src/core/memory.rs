@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::core::auth::ethereum;
 
 /// Finn's memory projection of one dNFT. Unknown fields are ignored; missing ones default.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MemoryProjection {
     pub nft_id: String,

@@ -1,9 +1,9 @@
 //! Conviction tiers per request (§1.6): resolved through the staking lookup and reused for
-//! `DIXIE_CONVICTION_TIER_TTL`, so that a wallet costs one Finn call per TTL, not per request.
-
-use std::time::Instant;
+//! `DIXIE_CONVICTION_TIER_TTL` (shared by the replicas when Redis is configured), so that a
+//! wallet costs one Finn call per TTL, not per request.
 
 use crate::core::auth::allowlist::Access;
+use crate::core::auth::ethereum;
 use crate::core::conviction::Conviction;
 use crate::core::ports::StakingLookup;
 use crate::core::upstream::CallContext;
@@ -16,9 +16,8 @@ pub async fn conviction_of<A: Adapters>(
     request_id: Option<&RequestId>,
     wallet: &str,
 ) -> Conviction {
-    let key = wallet.to_ascii_lowercase();
-    let now = Instant::now();
-    if let Some(hit) = state.convictions.get(&key, now) {
+    let key = ethereum::normalize(wallet).unwrap_or_else(|| wallet.to_owned());
+    if let Some(hit) = state.convictions.get(&key).await {
         return hit;
     }
     let ctx = request_id.map_or_else(CallContext::default, |id| id.call_context(None));
@@ -26,7 +25,7 @@ pub async fn conviction_of<A: Adapters>(
     let listed = matches!(&*state.access(), Access::Restricted(list) if list.allows_wallet(wallet));
     let conviction = Conviction::resolve(staked, listed);
     if conviction.cacheable() {
-        state.convictions.put(key, conviction.clone(), now);
+        state.convictions.put(&key, &conviction).await;
     }
     conviction
 }

@@ -8,14 +8,16 @@ use crate::config::Secret;
 use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::autonomous::AutonomousService;
+use crate::core::cache::Cached;
 use crate::core::chat::ChatService;
+use crate::core::chat::PROJECTION_PREFIX;
+use crate::core::conviction::CONVICTION_PREFIX;
 use crate::core::enrichment::EnrichmentService;
-use crate::core::families::{Persistence, Runtime};
+use crate::core::families::{Coordination, Persistence, Runtime};
+use crate::core::personality::PERSONALITY_PREFIX;
 use crate::core::personality::Personalities;
-use crate::core::ports::{
-    AllowlistStore, KnowledgeCorpus, PaymentGate, RateLimitStore, TokenSigner,
-};
-use crate::http::cache::{ConvictionCache, HealthCache, OracleCache};
+use crate::core::ports::{AllowlistStore, KnowledgeCorpus, PaymentGate, TokenSigner};
+use crate::http::cache::{HealthCache, OracleCache};
 use crate::http::middleware::CorsOrigins;
 use crate::http::stream::Streams;
 
@@ -31,12 +33,12 @@ pub trait Adapters: Send + Sync + 'static {
     type Allowlist: AllowlistStore;
     /// The knowledge corpus's metadata.
     type Corpus: KnowledgeCorpus;
-    /// Per-identity request limits (this process's, or shared through Redis).
-    type Limiter: RateLimitStore;
+    /// What the replicas share: the rate limit and cached answers (Redis, or the process's own).
+    type Fleet: Coordination;
 }
 
 /// An [`Adapters`] type from its parts: storage `D`, signer `S`, runtime `F`, payment `P`,
-/// allowlist `L`, corpus `C`, rate limit `R`. Wiring fixes every part but storage and signer.
+/// allowlist `L`, corpus `C`, coordination `R`. Wiring fixes every part but storage and signer.
 pub struct Wired<D, S, F, P, L, C, R>(PhantomData<(D, S, F, P, L, C, R)>);
 
 impl<D, S, F, P, L, C, R> Adapters for Wired<D, S, F, P, L, C, R>
@@ -47,7 +49,7 @@ where
     P: PaymentGate,
     L: AllowlistStore,
     C: KnowledgeCorpus,
-    R: RateLimitStore,
+    R: Coordination,
 {
     type Db = D;
     type Signer = S;
@@ -55,7 +57,7 @@ where
     type Payment = P;
     type Allowlist = L;
     type Corpus = C;
-    type Limiter = R;
+    type Fleet = R;
 }
 
 /// Plain configuration the handlers read.
@@ -74,6 +76,8 @@ pub struct Settings {
     pub conviction_ttl: Duration,
     /// How long a dNFT's personality is reused (zero: never).
     pub personality_ttl: Duration,
+    /// How long a dNFT's memory projection is reused for chat context (zero: never).
+    pub projection_ttl: Duration,
     /// Daily cap (µUSD) of a dNFT whose autonomous permissions nobody set.
     pub autonomous_budget: u64,
     /// How long a streaming chat's prompt waits for the caller's stream.
@@ -92,11 +96,14 @@ pub struct Parts<A: Adapters> {
     pub payment: A::Payment,
     pub allowlist: A::Allowlist,
     pub corpus: A::Corpus,
-    pub limiter: A::Limiter,
+    pub fleet: A::Fleet,
 }
 
+/// The cache of a server's adapters.
+pub type Cache<A> = <<A as Adapters>::Fleet as Coordination>::Cache;
+
 /// The personality use case of a server's adapters.
-pub type PersonalityService<A> = Personalities<<A as Adapters>::Finn>;
+pub type PersonalityService<A> = Personalities<<A as Adapters>::Finn, Cache<A>>;
 
 /// The autonomous use case of a server's adapters.
 pub type Autonomous<A> =
@@ -107,7 +114,7 @@ pub type Enrichment<A> = EnrichmentService<<<A as Adapters>::Db as Persistence>:
 
 /// The chat use case of a server's adapters.
 pub type Chat<A> =
-    ChatService<<A as Adapters>::Finn, <<A as Adapters>::Db as Persistence>::Handoffs>;
+    ChatService<<A as Adapters>::Finn, <<A as Adapters>::Db as Persistence>::Handoffs, Cache<A>>;
 
 /// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
 pub struct AppState<A: Adapters> {
@@ -124,8 +131,9 @@ pub struct AppState<A: Adapters> {
     pub(crate) allowlist_edits: tokio::sync::Mutex<()>,
     pub started: Instant,
     pub(crate) health: HealthCache,
-    pub limiter: A::Limiter,
-    pub(crate) convictions: ConvictionCache,
+    pub fleet: A::Fleet,
+    /// Resolved conviction tiers (`conviction:{wallet}`, §1.6).
+    pub(crate) convictions: Cached<Cache<A>>,
     pub(crate) oracle: OracleCache,
     pub chat: Chat<A>,
     pub personalities: PersonalityService<A>,
@@ -139,14 +147,19 @@ pub type Shared<A> = Arc<AppState<A>>;
 
 impl<A: Adapters> AppState<A> {
     pub fn new(parts: Parts<A>, settings: Settings, access: Access) -> Shared<A> {
-        let convictions = ConvictionCache::new(settings.conviction_ttl);
+        let cache = parts.fleet.cache().clone();
+        let convictions = Cached::new(cache.clone(), CONVICTION_PREFIX, settings.conviction_ttl);
         let chat = ChatService::new(
             parts.finn.clone(),
             parts.db.handoffs().clone(),
+            Cached::new(cache.clone(), PROJECTION_PREFIX, settings.projection_ttl),
             settings.chat_handoff.as_secs() as i64,
         );
         let streams = Arc::new(Streams::new(settings.ws_max_streams));
-        let personalities = Personalities::new(parts.finn.clone(), settings.personality_ttl);
+        let personalities = Personalities::new(
+            parts.finn.clone(),
+            Cached::new(cache.clone(), PERSONALITY_PREFIX, settings.personality_ttl),
+        );
         let enrichment = EnrichmentService::new(parts.db.reputation().clone());
         let autonomous = AutonomousService::new(
             parts.finn.clone(),
@@ -165,7 +178,7 @@ impl<A: Adapters> AppState<A> {
             allowlist_edits: tokio::sync::Mutex::new(()),
             started: Instant::now(),
             health: HealthCache::default(),
-            limiter: parts.limiter,
+            fleet: parts.fleet,
             convictions,
             oracle: OracleCache::default(),
             chat,

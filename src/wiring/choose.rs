@@ -1,9 +1,10 @@
 //! One choice per family from the configuration, and the settings the handlers read.
 
+use crate::adapters::fleet::Fleet;
 use crate::adapters::jwt::{
     Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
 };
-use crate::adapters::redis::{Redis, SharedRateLimit};
+use crate::adapters::redis::Redis;
 use crate::config::{Config, JwtKey, RateLimitBackend};
 use crate::core::auth::login::{LoginPolicy, NonceKey};
 use crate::core::auth::siwe::SiwePolicy;
@@ -111,6 +112,7 @@ pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
         callback_secret: config.schedule_callback_secret.clone(),
         conviction_ttl: config.conviction_tier_ttl,
         personality_ttl: config.personality_ttl,
+        projection_ttl: config.memory_projection_ttl,
         autonomous_budget: config.autonomous_budget,
         chat_handoff: config.chat_handoff,
         ws_max_streams: config.ws_max_streams,
@@ -123,15 +125,17 @@ pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
     })
 }
 
-/// The rate limit the configuration asks for: Redis's (shared by the replicas) or this
-/// process's own. Redis is connected lazily: a Redis that is down at startup delays nothing.
-pub fn rate_limit(config: &Config) -> Result<SharedRateLimit, StartupError> {
-    match (config.rate_limit_backend, &config.redis_url) {
-        (RateLimitBackend::Redis, Some(url)) => {
+/// What the replicas share: Redis's cache (and its rate limit, unless
+/// `DIXIE_RATE_LIMIT_BACKEND=memory`) when `REDIS_URL` is set, else this process's own.
+/// Redis is connected lazily: a Redis that is down at startup delays nothing.
+pub fn fleet(config: &Config) -> Result<Fleet, StartupError> {
+    match &config.redis_url {
+        Some(url) => {
             let redis =
                 Redis::connect_lazy(url, &config.redis_prefix).map_err(StartupError::Redis)?;
-            Ok(SharedRateLimit::shared(redis, config.rate_limit_rpm))
+            let shared_limit = config.rate_limit_backend == RateLimitBackend::Redis;
+            Ok(Fleet::on_redis(redis, config.rate_limit_rpm, shared_limit))
         }
-        _ => Ok(SharedRateLimit::local(config.rate_limit_rpm)),
+        None => Ok(Fleet::local(config.rate_limit_rpm)),
     }
 }

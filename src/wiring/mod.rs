@@ -1,7 +1,7 @@
 //! Picks one adapter per port family from [`Config`] and serves the app monomorphized over
 //! them: storage (memory | PostgreSQL) × signer (HS256 | ES256), at most four copies of the
 //! app. Every other choice is one concrete type (Finn, the allowlist file) or an enum adapter
-//! with a `match` (payments). No trait object sits between a handler and an adapter.
+//! with a `match` (payments; the fleet's rate limit and cache: Redis or the process's own). No trait object sits between a handler and an adapter.
 
 mod choose;
 
@@ -13,12 +13,12 @@ use tokio::sync::oneshot;
 
 use crate::adapters::allowlist::{FileAllowlist, access_from};
 use crate::adapters::finn::{FinnClient, FinnInitError};
+use crate::adapters::fleet::Fleet;
 use crate::adapters::jwt::{Es256Signer, Hs256Signer};
 use crate::adapters::knowledge::FileCorpus;
 use crate::adapters::memory::MemoryPersistence;
 use crate::adapters::payment::Payments;
 use crate::adapters::postgres::{PgPool, PoolSettings, PostgresPersistence, migrate};
-use crate::adapters::redis::SharedRateLimit;
 use crate::config::{Config, ConfigError, DatabaseConfig, Secret};
 use crate::core::auth::allowlist::Access;
 use crate::core::families::Persistence;
@@ -30,7 +30,7 @@ use crate::http::{
 use choose::Signer;
 
 /// The app as wiring builds it: storage `D` and signer `S` chosen at startup, the rest fixed.
-pub type App<D, S> = Wired<D, S, FinnClient, Payments, FileAllowlist, FileCorpus, SharedRateLimit>;
+pub type App<D, S> = Wired<D, S, FinnClient, Payments, FileAllowlist, FileCorpus, Fleet>;
 
 /// Why the server did not start. `exit_code` is 2 for bad configuration, 1 otherwise.
 #[derive(Debug, thiserror::Error)]
@@ -255,7 +255,7 @@ where
         payment: Payments::new(config.x402_enabled),
         allowlist: FileAllowlist::new(&config.allowlist_path),
         corpus: FileCorpus::new(config.knowledge_dir.clone()),
-        limiter: choose::rate_limit(&config)?,
+        fleet: choose::fleet(&config)?,
         db,
         signer,
     };
@@ -380,7 +380,7 @@ pub fn openapi_spec(yaml: bool) -> String {
         payment: Payments::new(false),
         allowlist: FileAllowlist::new(&defaults.allowlist_path),
         corpus: FileCorpus::new(None),
-        limiter: SharedRateLimit::local(defaults.rate_limit_rpm),
+        fleet: Fleet::local(defaults.rate_limit_rpm),
     };
     let settings = choose::settings(&defaults).expect("the defaults' settings build");
     let state = AppState::new(parts, settings, Access::Open);

@@ -64,6 +64,39 @@ mod rate_limits {
     crate::ratelimit_contract!(super::memory_limiter);
 }
 
+async fn memory_cache() -> dixie::adapters::memory::MemoryCache {
+    dixie::adapters::memory::MemoryCache::default()
+}
+
+mod cache {
+    crate::cache_contract!(super::memory_cache);
+}
+
+#[tokio::test]
+async fn a_full_memory_cache_stays_bounded() {
+    use dixie::adapters::memory::{CACHE_CAPACITY, MemoryCache};
+    use dixie::core::ports::CacheStore;
+    let cache = MemoryCache::default();
+    let ttl = std::time::Duration::from_secs(60);
+    for i in 0..CACHE_CAPACITY + 5 {
+        cache.put(&format!("k{i}"), vec![1], ttl).await;
+    }
+    let last = format!("k{}", CACHE_CAPACITY + 4);
+    assert!(cache.get(&last).await.is_some(), "the newest entry is kept");
+    let kept = kept_of(&cache, CACHE_CAPACITY + 5).await;
+    assert!(kept <= CACHE_CAPACITY, "{kept} entries kept");
+}
+
+/// How many of `k0..kN` the cache still answers.
+async fn kept_of(cache: &dixie::adapters::memory::MemoryCache, n: usize) -> usize {
+    use dixie::core::ports::CacheStore;
+    let mut kept = 0;
+    for i in 0..n {
+        kept += usize::from(cache.get(&format!("k{i}")).await.is_some());
+    }
+    kept
+}
+
 #[tokio::test]
 async fn a_full_memory_nonce_store_refuses_new_claims_with_unavailable() {
     use dixie::core::error::PortError;

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod cache;
 mod limits;
 
 use std::net::SocketAddr;

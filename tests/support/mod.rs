@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod autonomous_contract;
+pub mod cache_contract;
 pub mod contract;
 pub mod finn;
 pub mod nonce_contract;

@@ -8,15 +8,12 @@
 pub mod frames;
 pub mod pricing;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
+use crate::core::cache::Cached;
 use crate::core::error::PortError;
 use crate::core::memory::{MemoryProjection, injection_context};
-use crate::core::ports::{AgentRuntime, OwnershipResolver, PromptHandoff, SoulMemory};
-use crate::core::ttl::TtlMap;
+use crate::core::ports::{AgentRuntime, CacheStore, OwnershipResolver, PromptHandoff, SoulMemory};
 use crate::core::upstream::{CallContext, UpstreamError};
 
 /// Tickets live this long (§1.5.6).
@@ -101,53 +98,51 @@ pub enum ChatError {
     Handoff(#[from] PortError),
 }
 
-/// How long a dNFT's memory projection is reused for chat context: a repeat chat then costs
-/// one runtime call (the message). Dixie's own seal and delete forget it at once.
-const MEMORY_TTL: Duration = Duration::from_secs(60);
-const MEMORY_CAPACITY: usize = 10_000;
+/// The §1.8 cache key prefix of memory projections (`memory:projection:{nftId}`).
+pub const PROJECTION_PREFIX: &str = "memory:projection:";
 
-/// The chat use case over the agent runtime `F` and the handoff store `H`.
+/// The chat use case over the agent runtime `F`, the handoff store `H` and the cache `C`.
 #[derive(Clone)]
-pub struct ChatService<F, H> {
+pub struct ChatService<F, H, C> {
     runtime: F,
     handoffs: H,
     handoff_secs: i64,
-    /// Memory projections by dNFT (`None`: it has none), shared by the clones.
-    memories: Arc<TtlMap<Option<MemoryProjection>>>,
+    /// Memory projections by dNFT (`None`: it has none): a repeat chat then costs one runtime
+    /// call (the message). Dixie's own seal and delete forget them at once.
+    memories: Cached<C>,
 }
 
-impl<F, H> ChatService<F, H>
+impl<F, H, C> ChatService<F, H, C>
 where
     F: AgentRuntime + OwnershipResolver + SoulMemory,
     H: PromptHandoff,
+    C: CacheStore,
 {
-    pub fn new(runtime: F, handoffs: H, handoff_secs: i64) -> Self {
+    pub fn new(runtime: F, handoffs: H, memories: Cached<C>, handoff_secs: i64) -> Self {
         ChatService {
             runtime,
             handoffs,
             handoff_secs,
-            memories: Arc::new(TtlMap::new(MEMORY_CAPACITY)),
+            memories,
         }
     }
 
     /// Forgets the reused memory of `nft_id` (after a seal or a deletion).
-    pub fn forget_memory(&self, nft_id: &str) {
-        self.memories.remove(nft_id);
+    pub async fn forget_memory(&self, nft_id: &str) {
+        self.memories.forget(nft_id).await;
     }
 
-    /// The dNFT's projection, reused for [`MEMORY_TTL`]; a failure is not kept.
+    /// The dNFT's projection, reused; a failure is not kept.
     async fn projection(&self, ctx: &CallContext, nft_id: &str) -> Option<MemoryProjection> {
-        let now = Instant::now();
-        if let Some(kept) = self.memories.get(nft_id, now) {
+        if let Some(kept) = self.memories.get(nft_id).await {
             return kept;
         }
         let projection = self.runtime.projection(ctx, nft_id).await.ok()?;
-        self.memories
-            .put(nft_id.to_owned(), projection.clone(), now + MEMORY_TTL, now);
+        self.memories.put(nft_id, &projection).await;
         projection
     }
 
-    /// The wallet's primary dNFT and its memory projection (reused for [`MEMORY_TTL`]): best
+    /// The wallet's primary dNFT and its memory projection (reused): best
     /// effort, an outage leaves either unknown. Chat context and stream enrichment both read it.
     pub async fn memory(
         &self,

@@ -97,6 +97,11 @@ mod service {
         }
     }
 
+    fn memories() -> crate::core::cache::Cached<crate::core::testing::KeptCache> {
+        crate::core::testing::KeptCache::default()
+            .cached(PROJECTION_PREFIX, std::time::Duration::from_secs(60))
+    }
+
     fn ctx(wallet: Option<&str>) -> CallContext {
         CallContext {
             wallet: wallet.map(str::to_owned),
@@ -141,7 +146,7 @@ mod service {
             })
             .times(1)
             .returning(|_| Box::pin(ready(Ok(()))));
-        let service = ChatService::new(finn, handoffs, 30);
+        let service = ChatService::new(finn, handoffs, memories(), 30);
         let outcome =
             block_on(service.chat(ctx(Some("0xA")), turn(None, None), "h-1".into(), 100)).unwrap();
         assert!(
@@ -153,7 +158,7 @@ mod service {
     fn an_api_key_cannot_stream_and_nothing_is_started() {
         let mut finn = MockFinn::new();
         finn.expect_start_session().never();
-        let service = ChatService::new(finn, MockHandoff::new(), 30);
+        let service = ChatService::new(finn, MockHandoff::new(), memories(), 30);
         let refused = block_on(service.chat(ctx(None), turn(None, Some(true)), "h".into(), 0));
         assert!(matches!(refused, Err(ChatError::StreamNeedsWallet)));
     }
@@ -167,7 +172,7 @@ mod service {
         finn.expect_send_message()
             .with(mockall::predicate::always(), eq("s-9"), eq("hi"))
             .returning(|_, _, _| Box::pin(ready(Ok(json!({"response": "ok"})))));
-        let service = ChatService::new(finn, MockHandoff::new(), 30);
+        let service = ChatService::new(finn, MockHandoff::new(), memories(), 30);
         let outcome =
             block_on(service.chat(ctx(Some("0xA")), turn(Some("s-9"), None), "h".into(), 0))
                 .unwrap();
@@ -207,7 +212,7 @@ mod service {
             })
             .times(1)
             .returning(|_, _, _| Box::pin(ready(Ok(json!({})))));
-        let service = ChatService::new(finn, handoffs, 30);
+        let service = ChatService::new(finn, handoffs, memories(), 30);
         assert!(block_on(service.deliver_unclaimed("h-1")).unwrap());
         assert!(!block_on(service.deliver_unclaimed("h-1")).unwrap());
     }

@@ -2,13 +2,11 @@
 //! `DIXIE_PERSONALITY_TTL` (cache-aside: only answers Finn gave are kept).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::ports::PersonalitySource;
-use crate::core::ttl::TtlMap;
+use crate::core::cache::Cached;
+use crate::core::ports::{CacheStore, PersonalitySource};
 use crate::core::upstream::{CallContext, UpstreamError};
 
 #[cfg(test)]
@@ -51,24 +49,19 @@ pub struct Evolution {
     pub trigger: EvolutionTrigger,
 }
 
-/// Personalities kept at most.
-const CAPACITY: usize = 10_000;
+/// The §1.8 cache key prefix of personalities (`personality:{nftId}`).
+pub const PERSONALITY_PREFIX: &str = "personality:";
 
-/// Personalities through `source`, each answer reused for `ttl` (zero: never).
+/// Personalities through `source`, each answer reused through `kept`.
 #[derive(Clone)]
-pub struct Personalities<S> {
+pub struct Personalities<S, C> {
     source: S,
-    ttl: Duration,
-    kept: Arc<TtlMap<Personality>>,
+    kept: Cached<C>,
 }
 
-impl<S: PersonalitySource> Personalities<S> {
-    pub fn new(source: S, ttl: Duration) -> Self {
-        Personalities {
-            source,
-            ttl,
-            kept: Arc::new(TtlMap::new(CAPACITY)),
-        }
+impl<S: PersonalitySource, C: CacheStore> Personalities<S, C> {
+    pub fn new(source: S, kept: Cached<C>) -> Self {
+        Personalities { source, kept }
     }
 
     /// The dNFT's personality: reused, else Finn's answer (kept); `Ok(None)` when Finn knows
@@ -77,15 +70,13 @@ impl<S: PersonalitySource> Personalities<S> {
         &self,
         ctx: &CallContext,
         nft_id: &str,
-        now: Instant,
     ) -> Result<Option<Personality>, UpstreamError> {
-        if let Some(kept) = self.kept.get(nft_id, now) {
+        if let Some(kept) = self.kept.get(nft_id).await {
             return Ok(Some(kept));
         }
         let found = self.source.personality(ctx, nft_id).await?;
-        if let Some(p) = found.as_ref().filter(|_| !self.ttl.is_zero()) {
-            self.kept
-                .put(nft_id.to_owned(), p.clone(), now + self.ttl, now);
+        if let Some(p) = &found {
+            self.kept.put(nft_id, p).await;
         }
         Ok(found)
     }

@@ -1,8 +1,12 @@
 use std::future::{Future, ready};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::*;
-use crate::core::testing::block_on;
+use crate::core::testing::{KeptCache, block_on};
+
+fn kept(ttl: Duration) -> Cached<KeptCache> {
+    KeptCache::default().cached(PERSONALITY_PREFIX, ttl)
+}
 
 mockall::mock! {
     Source {}
@@ -30,21 +34,16 @@ fn sample(nft_id: &str) -> Personality {
 }
 
 #[test]
-fn an_answer_is_reused_for_the_ttl_and_then_asked_again() {
+fn an_answer_is_kept_and_reused() {
     let mut source = MockSource::new();
     source
         .expect_personality()
-        .times(2)
+        .times(1)
         .returning(|_, id| Box::pin(ready(Ok(Some(sample(id))))));
-    let p = Personalities::new(source, Duration::from_secs(60));
+    let p = Personalities::new(source, kept(Duration::from_secs(60)));
     let ctx = CallContext::default();
-    let t0 = Instant::now();
-    for at in [
-        t0,
-        t0 + Duration::from_secs(59),
-        t0 + Duration::from_secs(61),
-    ] {
-        let got = block_on(p.personality(&ctx, "mibera:1", at)).unwrap();
+    for _ in 0..3 {
+        let got = block_on(p.personality(&ctx, "mibera:1")).unwrap();
         assert_eq!(got, Some(sample("mibera:1")));
     }
 }
@@ -62,14 +61,14 @@ fn not_found_and_failures_are_never_kept() {
         .expect_personality()
         .times(3)
         .returning(move |_, _| Box::pin(ready(answers.next().unwrap())));
-    let p = Personalities::new(source, Duration::from_secs(60));
-    let (ctx, now) = (CallContext::default(), Instant::now());
-    assert_eq!(block_on(p.personality(&ctx, "a", now)), Ok(None));
+    let p = Personalities::new(source, kept(Duration::from_secs(60)));
+    let ctx = CallContext::default();
+    assert_eq!(block_on(p.personality(&ctx, "a")), Ok(None));
     assert_eq!(
-        block_on(p.personality(&ctx, "a", now)),
+        block_on(p.personality(&ctx, "a")),
         Err(UpstreamError::Unavailable)
     );
-    assert!(block_on(p.personality(&ctx, "a", now)).unwrap().is_some());
+    assert!(block_on(p.personality(&ctx, "a")).unwrap().is_some());
 }
 
 #[test]
@@ -79,10 +78,10 @@ fn a_zero_ttl_asks_every_time() {
         .expect_personality()
         .times(2)
         .returning(|_, id| Box::pin(ready(Ok(Some(sample(id))))));
-    let p = Personalities::new(source, Duration::ZERO);
-    let (ctx, now) = (CallContext::default(), Instant::now());
-    block_on(p.personality(&ctx, "a", now)).unwrap();
-    block_on(p.personality(&ctx, "a", now)).unwrap();
+    let p = Personalities::new(source, kept(Duration::ZERO));
+    let ctx = CallContext::default();
+    block_on(p.personality(&ctx, "a")).unwrap();
+    block_on(p.personality(&ctx, "a")).unwrap();
 }
 
 #[test]
@@ -92,7 +91,7 @@ fn evolution_is_empty_when_finn_cannot_say() {
     source
         .expect_evolution()
         .returning(move |_, _| Box::pin(ready(answers.next().unwrap())));
-    let p = Personalities::new(source, Duration::ZERO);
+    let p = Personalities::new(source, kept(Duration::ZERO));
     let ctx = CallContext::default();
     assert!(block_on(p.evolution(&ctx, "a")).is_empty());
     assert!(block_on(p.evolution(&ctx, "a")).is_empty());

@@ -10,6 +10,7 @@ pub use streaming::{AgentStream, AgentStreams, PromptHandoff, TicketStore};
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::core::auth::allowlist::Allowlist;
 use crate::core::auth::{Claims, Jwk, JwtAlgorithm, TokenError, TokenRequest};
@@ -468,9 +469,21 @@ pub trait RateLimitStore: Send + Sync + 'static {
     fn limit(&self) -> u32;
 
     fn check(&self, key: u64) -> impl Future<Output = Decision> + Send;
+}
 
-    /// One round trip to the store the replicas share; `None` when there is none.
-    fn shared_probe(&self) -> impl Future<Output = Option<Result<(), PortError>>> + Send;
+/// Answers reused across requests — and, on a store the replicas share, across replicas
+/// (cache-aside: the caller asks the source on a miss and puts what it answered).
+///
+/// Contract every adapter meets (checked by the shared contract suite): `get` answers the
+/// bytes last `put` under `key` until `ttl` has passed, then nothing; `forget` makes the next
+/// `get` miss. A cache never fails its caller: a store that cannot answer is a miss, and a
+/// `put` or `forget` it cannot take is dropped (the adapter logs it).
+pub trait CacheStore: Clone + Send + Sync + 'static {
+    fn get(&self, key: &str) -> impl Future<Output = Option<Vec<u8>>> + Send;
+
+    fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> impl Future<Output = ()> + Send;
+
+    fn forget(&self, key: &str) -> impl Future<Output = ()> + Send;
 }
 
 /// Decides, per request, what payment means for it.

@@ -12,9 +12,9 @@ use poem_openapi::{Enum, Object, OpenApi};
 use super::ApiTags;
 use crate::core::clock::now_iso;
 use crate::core::error::PortError;
-use crate::core::families::Persistence;
+use crate::core::families::{Coordination, Persistence};
 use crate::core::health::{OverallStatus, overall_status};
-use crate::core::ports::{KnowledgeCorpus, RateLimitStore, ReputationStore, UpstreamProbe};
+use crate::core::ports::{KnowledgeCorpus, ReputationStore, UpstreamProbe};
 use crate::core::reputation::StoreKind;
 use crate::http::cache::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL};
 use crate::http::payload::PreEncoded;
@@ -284,7 +284,7 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
         }))
     };
     let redis_probe = async {
-        let (result, latency_ms) = timed(state.limiter.shared_probe()).await;
+        let (result, latency_ms) = timed(state.fleet.probe()).await;
         let result = result?;
         Some(infra_probe(
             "redis",

@@ -384,7 +384,7 @@ impl<A: Adapters> MemoryApi<A> {
             .finn
             .seal(&ctx, &nft_id, &body.conversation_id, &policy)
             .await?;
-        self.state.chat.forget_memory(&nft_id);
+        self.state.chat.forget_memory(&nft_id).await;
         let text = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_owned);
         Ok(SealReply::Created(Json(Sealed {
             sealed: true,
@@ -469,7 +469,7 @@ impl<A: Adapters> MemoryApi<A> {
             .finn
             .delete_conversation(&ctx, &nft_id, &conversation_id)
             .await?;
-        self.state.chat.forget_memory(&nft_id);
+        self.state.chat.forget_memory(&nft_id).await;
         Ok(Json(Deleted {
             deleted: true,
             conversation_id: conversation_id.0.0,

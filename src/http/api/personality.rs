@@ -2,7 +2,6 @@
 //! through the [`Personalities`](crate::core::personality::Personalities) service.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -157,12 +156,7 @@ impl<A: Adapters> PersonalityApi<A> {
         #[oai(name = "nftId")] nft_id: Path<NftId>,
     ) -> Result<Json<PersonalityView>, PersonalityFailure> {
         let ctx = request_id.call_context(None);
-        match self
-            .state
-            .personalities
-            .personality(&ctx, &nft_id, Instant::now())
-            .await?
-        {
+        match self.state.personalities.personality(&ctx, &nft_id).await? {
             Some(p) => Ok(Json(p.into())),
             None => Err(RouteError::not_found("Personality not found for this NFT").into()),
         }

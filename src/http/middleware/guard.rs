@@ -30,6 +30,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use crate::core::auth::Caller;
 use crate::core::auth::allowlist::{API_KEY_PREFIX, Access};
 use crate::core::conviction::Conviction;
+use crate::core::families::Coordination;
 use crate::core::payment::PaymentVerdict;
 use crate::core::ports::{PaymentGate, RateLimitStore, TokenSigner};
 use crate::core::ratelimit::Decision;
@@ -163,8 +164,9 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
         let mut quota = None;
         if rate_limited {
             let key = rate_key(&caller, &access, &req, state.settings.trusted_proxy_hops);
-            let decision = state.limiter.check(key).await;
-            quota = Some((state.limiter.limit(), decision));
+            let limiter = state.fleet.limiter();
+            let decision = limiter.check(key).await;
+            quota = Some((limiter.limit(), decision));
             if let Decision::Deny { retry_after } = decision {
                 return Ok(json_error(
                     StatusCode::TOO_MANY_REQUESTS,
