@@ -4,9 +4,13 @@
 
 mod cache;
 mod limiter;
+mod persistence;
+mod streams;
 
 pub use cache::{RedisCache, SharedCache};
 pub use limiter::{RedisRateLimit, SharedRateLimit};
+pub use persistence::{Fallback, WithRedis};
+pub use streams::{RedisHandoffStore, RedisTicketStore};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,8 +79,23 @@ impl Redis {
     /// logged once: callers skip what Redis would have done and say nothing themselves.
     pub async fn call<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, PortError> {
         let mut conn = self.conn();
-        let answer = match tokio::time::timeout(CALL_BUDGET, cmd.query_async::<T>(&mut conn)).await
-        {
+        self.settle(tokio::time::timeout(CALL_BUDGET, cmd.query_async::<T>(&mut conn)).await)
+    }
+
+    /// Runs a script within the call budget, as [`Redis::call`] runs a command.
+    pub async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, PortError> {
+        let mut conn = self.conn();
+        self.settle(tokio::time::timeout(CALL_BUDGET, script.invoke_async::<T>(&mut conn)).await)
+    }
+
+    fn settle<T>(
+        &self,
+        answer: Result<redis::RedisResult<T>, tokio::time::error::Elapsed>,
+    ) -> Result<T, PortError> {
+        let answer = match answer {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(PortError::Unavailable(e.to_string())),
             Err(_) => Err(PortError::Unavailable(
@@ -89,7 +108,7 @@ impl Redis {
                 Err(e) => tracing::warn!(
                     event = "redis_unavailable",
                     detail = %e,
-                    "Redis did not answer: shared caches are skipped until it does"
+                    "Redis did not answer: the cache is skipped and chat streams use this process's store until it does"
                 ),
                 Ok(_) => tracing::info!(event = "redis_available", "Redis answers again"),
             }

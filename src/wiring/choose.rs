@@ -125,17 +125,24 @@ pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
     })
 }
 
+/// The Redis `REDIS_URL` names, connected lazily: a Redis that is down at startup delays
+/// nothing.
+pub(super) fn redis(config: &Config) -> Result<Option<Redis>, StartupError> {
+    config
+        .redis_url
+        .as_ref()
+        .map(|url| Redis::connect_lazy(url, &config.redis_prefix).map_err(StartupError::Redis))
+        .transpose()
+}
+
 /// What the replicas share: Redis's cache (and its rate limit, unless
-/// `DIXIE_RATE_LIMIT_BACKEND=memory`) when `REDIS_URL` is set, else this process's own.
-/// Redis is connected lazily: a Redis that is down at startup delays nothing.
-pub fn fleet(config: &Config) -> Result<Fleet, StartupError> {
-    match &config.redis_url {
-        Some(url) => {
-            let redis =
-                Redis::connect_lazy(url, &config.redis_prefix).map_err(StartupError::Redis)?;
+/// `DIXIE_RATE_LIMIT_BACKEND=memory`) when there is a Redis, else this process's own.
+pub(super) fn fleet(config: &Config, redis: Option<Redis>) -> Fleet {
+    match redis {
+        Some(redis) => {
             let shared_limit = config.rate_limit_backend == RateLimitBackend::Redis;
-            Ok(Fleet::on_redis(redis, config.rate_limit_rpm, shared_limit))
+            Fleet::on_redis(redis, config.rate_limit_rpm, shared_limit)
         }
-        None => Ok(Fleet::local(config.rate_limit_rpm)),
+        None => Fleet::local(config.rate_limit_rpm),
     }
 }

@@ -19,6 +19,7 @@ use crate::adapters::knowledge::FileCorpus;
 use crate::adapters::memory::MemoryPersistence;
 use crate::adapters::payment::Payments;
 use crate::adapters::postgres::{PgPool, PoolSettings, PostgresPersistence, migrate};
+use crate::adapters::redis::{Redis, WithRedis};
 use crate::config::{Config, ConfigError, DatabaseConfig, Secret};
 use crate::core::auth::allowlist::Access;
 use crate::core::families::Persistence;
@@ -158,6 +159,8 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
 /// Everything the chosen adapters need besides themselves.
 struct Launch<F> {
     config: Config,
+    /// The Redis the replicas share, when `REDIS_URL` is set.
+    redis: Option<Redis>,
     listener: TcpListener,
     shutdown: F,
     ready: Option<oneshot::Sender<()>>,
@@ -172,20 +175,26 @@ pub async fn run_on(
     ready: Option<oneshot::Sender<()>>,
 ) -> Result<(), StartupError> {
     let database = config.database.clone();
+    let redis = choose::redis(&config)?;
     let launch = Launch {
+        redis: redis.clone(),
         config,
         listener,
         shutdown,
         ready,
     };
     match database {
-        None => with_db(launch, MemoryPersistence::new()).await,
+        None => with_db(launch, WithRedis::new(MemoryPersistence::new(), redis)).await,
         Some(db) => {
             let pool = pg_pool(&db)?;
             if db.migrate_on_start {
                 apply_migrations(&pool).await?;
             }
-            with_db(launch, PostgresPersistence::new(pool)).await
+            with_db(
+                launch,
+                WithRedis::new(PostgresPersistence::new(pool), redis),
+            )
+            .await
         }
     }
 }
@@ -243,6 +252,7 @@ where
 {
     let Launch {
         config,
+        redis,
         listener,
         shutdown,
         ready,
@@ -255,7 +265,7 @@ where
         payment: Payments::new(config.x402_enabled),
         allowlist: FileAllowlist::new(&config.allowlist_path),
         corpus: FileCorpus::new(config.knowledge_dir.clone()),
-        fleet: choose::fleet(&config)?,
+        fleet: choose::fleet(&config, redis),
         db,
         signer,
     };

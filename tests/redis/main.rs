@@ -7,6 +7,7 @@ mod support;
 
 mod cache;
 mod limits;
+mod streams;
 
 use std::net::SocketAddr;
 

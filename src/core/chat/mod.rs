@@ -43,7 +43,7 @@ pub fn ticket_hint(ticket: &str) -> &str {
 }
 
 /// A prompt waiting for the caller's stream of `session_id`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParkedPrompt {
     /// Unique id of this handoff.
     pub id: String,
