@@ -13,9 +13,9 @@ run: ## the server on its defaults (memory store, generated dev key, sample corp
 quickstart: ## in a second terminal while `make run` runs: sign in, chat, stream, reputation — each HTTP call printed
 	$(CARGO) run --quiet -p dixie-e2e --bin quickstart
 
-test: ## the whole suite with real PostgreSQL and Redis (the variable, else the local service, else a throwaway one)
+test: ## the whole suite with real PostgreSQL, Redis and NATS (the variable, else the local service, else a throwaway one)
 	DATABASE_URL="$$(tests/scripts/ensure-postgres.sh)" REDIS_URL="$$(tests/scripts/ensure-redis.sh)" \
-	  $(CARGO) test --all-targets
+	  NATS_URL="$$(tests/scripts/ensure-nats.sh)" $(CARGO) test --all-targets
 
 lint: ## rustfmt check + clippy with warnings as errors (the service and the e2e suite)
 	$(CARGO) fmt --all -- --check

@@ -6,6 +6,7 @@ pub mod fleet;
 pub mod jwt;
 pub mod knowledge;
 pub mod memory;
+pub mod nats;
 pub mod payment;
 pub mod postgres;
 pub mod redis;

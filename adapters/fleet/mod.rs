@@ -1,8 +1,9 @@
 //! The coordination family as wiring builds it: Redis's rate limit and cache when
 //! `REDIS_URL` is set (each falling back to this process's own while Redis is down), else
-//! this process's own.
+//! this process's own; signals to NATS when `NATS_URL` is set.
 
 use crate::adapters::memory::MemoryCache;
+use crate::adapters::nats::Signals;
 use crate::adapters::redis::{Redis, RedisCache, SharedCache, SharedRateLimit};
 use crate::core::error::PortError;
 use crate::core::families::Coordination;
@@ -11,6 +12,7 @@ use crate::core::families::Coordination;
 pub struct Fleet {
     pub limiter: SharedRateLimit,
     pub cache: SharedCache,
+    pub signals: Signals,
 }
 
 impl Fleet {
@@ -19,6 +21,7 @@ impl Fleet {
         Fleet {
             limiter: SharedRateLimit::local(limit_per_minute),
             cache: SharedCache::Local(MemoryCache::default()),
+            signals: Signals::Off,
         }
     }
 
@@ -31,19 +34,29 @@ impl Fleet {
                 SharedRateLimit::local(limit_per_minute)
             },
             cache: SharedCache::Redis(RedisCache::new(redis)),
+            signals: Signals::Off,
         }
+    }
+
+    /// Signals to `signals` instead of nowhere.
+    pub fn with_signals(self, signals: Signals) -> Self {
+        Fleet { signals, ..self }
     }
 }
 
 impl Coordination for Fleet {
     type Limiter = SharedRateLimit;
     type Cache = SharedCache;
+    type Signals = Signals;
 
     fn limiter(&self) -> &SharedRateLimit {
         &self.limiter
     }
     fn cache(&self) -> &SharedCache {
         &self.cache
+    }
+    fn signals(&self) -> &Signals {
+        &self.signals
     }
 
     async fn probe(&self) -> Option<Result<(), PortError>> {

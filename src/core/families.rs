@@ -11,8 +11,8 @@ use crate::core::error::PortError;
 use crate::core::ports::{
     AgentRuntime, AgentStreams, AutonomousStore, CacheStore, CronRegistry, NonceStore,
     OracleSource, OwnershipResolver, PermissionSync, PersonalitySource, PromptHandoff,
-    RateLimitStore, ReputationStore, ScheduleStore, SoulMemory, StakingLookup, TicketStore,
-    UpstreamProbe,
+    RateLimitStore, ReputationStore, ScheduleStore, SignalSink, SoulMemory, StakingLookup,
+    TicketStore, UpstreamProbe,
 };
 
 /// Everything kept in the service's own storage: one backend (memory | PostgreSQL) serves
@@ -34,13 +34,16 @@ pub trait Persistence: Send + Sync + 'static {
 }
 
 /// What the replicas of one deployment share (through Redis when it is configured, else each
-/// process keeps its own): the rate limit and the answers reused across requests.
+/// process keeps its own): the rate limit and the answers reused across requests; and where
+/// their signals go (NATS).
 pub trait Coordination: Send + Sync + 'static {
     type Limiter: RateLimitStore;
     type Cache: CacheStore;
+    type Signals: SignalSink;
 
     fn limiter(&self) -> &Self::Limiter;
     fn cache(&self) -> &Self::Cache;
+    fn signals(&self) -> &Self::Signals;
 
     /// One round trip to the store the replicas share; `None` when there is none.
     fn probe(&self) -> impl Future<Output = Option<Result<(), PortError>>> + Send;

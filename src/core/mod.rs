@@ -24,6 +24,7 @@ pub mod ratelimit;
 pub mod reputation;
 pub mod schedule;
 pub mod sessions;
+pub mod signals;
 pub mod trace;
 pub mod ttl;
 pub mod upstream;

@@ -102,6 +102,9 @@ pub struct Parts<A: Adapters> {
 /// The cache of a server's adapters.
 pub type Cache<A> = <<A as Adapters>::Fleet as Coordination>::Cache;
 
+/// Where a server's signals go.
+pub type Signals<A> = <<A as Adapters>::Fleet as Coordination>::Signals;
+
 /// The personality use case of a server's adapters.
 pub type PersonalityService<A> = Personalities<<A as Adapters>::Finn, Cache<A>>;
 
@@ -113,8 +116,12 @@ pub type Autonomous<A> =
 pub type Enrichment<A> = EnrichmentService<<<A as Adapters>::Db as Persistence>::Reputation>;
 
 /// The chat use case of a server's adapters.
-pub type Chat<A> =
-    ChatService<<A as Adapters>::Finn, <<A as Adapters>::Db as Persistence>::Handoffs, Cache<A>>;
+pub type Chat<A> = ChatService<
+    <A as Adapters>::Finn,
+    <<A as Adapters>::Db as Persistence>::Handoffs,
+    Cache<A>,
+    Signals<A>,
+>;
 
 /// The adapters chosen at startup, and per-process caches. One per server; shared by `Arc`.
 pub struct AppState<A: Adapters> {
@@ -153,6 +160,7 @@ impl<A: Adapters> AppState<A> {
             parts.finn.clone(),
             parts.db.handoffs().clone(),
             Cached::new(cache.clone(), PROJECTION_PREFIX, settings.projection_ttl),
+            parts.fleet.signals().clone(),
             settings.chat_handoff.as_secs() as i64,
         );
         let streams = Arc::new(Streams::new(settings.ws_max_streams));

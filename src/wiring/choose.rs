@@ -4,6 +4,7 @@ use crate::adapters::fleet::Fleet;
 use crate::adapters::jwt::{
     Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
 };
+use crate::adapters::nats::{NatsSignals, Signals};
 use crate::adapters::redis::Redis;
 use crate::config::{Config, JwtKey, RateLimitBackend};
 use crate::core::auth::login::{LoginPolicy, NonceKey};
@@ -136,13 +137,19 @@ pub(super) fn redis(config: &Config) -> Result<Option<Redis>, StartupError> {
 }
 
 /// What the replicas share: Redis's cache (and its rate limit, unless
-/// `DIXIE_RATE_LIMIT_BACKEND=memory`) when there is a Redis, else this process's own.
-pub(super) fn fleet(config: &Config, redis: Option<Redis>) -> Fleet {
-    match redis {
+/// `DIXIE_RATE_LIMIT_BACKEND=memory`) when there is a Redis, else this process's own; signals
+/// to NATS when `NATS_URL` is set (connected in the background).
+pub(super) async fn fleet(config: &Config, redis: Option<Redis>) -> Result<Fleet, StartupError> {
+    let fleet = match redis {
         Some(redis) => {
             let shared_limit = config.rate_limit_backend == RateLimitBackend::Redis;
             Fleet::on_redis(redis, config.rate_limit_rpm, shared_limit)
         }
         None => Fleet::local(config.rate_limit_rpm),
-    }
+    };
+    let signals = match &config.nats_url {
+        Some(url) => Signals::Nats(NatsSignals::start(url).await.map_err(StartupError::Nats)?),
+        None => Signals::Off,
+    };
+    Ok(fleet.with_signals(signals))
 }

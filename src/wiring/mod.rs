@@ -46,6 +46,8 @@ pub enum StartupError {
     DatabaseUrl(String),
     #[error("{0}")]
     Redis(String),
+    #[error("{0}")]
+    Nats(String),
     #[error("migrations failed: {0}")]
     Migrate(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -265,7 +267,7 @@ where
         payment: Payments::new(config.x402_enabled),
         allowlist: FileAllowlist::new(&config.allowlist_path),
         corpus: FileCorpus::new(config.knowledge_dir.clone()),
-        fleet: choose::fleet(&config, redis),
+        fleet: choose::fleet(&config, redis).await?,
         db,
         signer,
     };

@@ -52,16 +52,19 @@ wait_up "http://127.0.0.1:$finn_port/health" "the Finn stand-in"
 
 port=$(free_port)
 page_port=$(free_port) # the origin of the cross-origin web client below
-# Redis as the deployment has it (compose, Terraform): the rate limit is counted there, under
-# keys of this run's own; the limit is the compose stack's, so both suite runs fit in it.
+# Redis and NATS as the deployment has them (compose, Terraform): the rate limit is counted in
+# Redis, under keys of this run's own; the limit is the compose stack's, so both suite runs fit
+# in it. Chat signals go to NATS's DIXIE_SIGNALS stream.
 redis_url=$(tests/scripts/ensure-redis.sh)
+nats_url=$(tests/scripts/ensure-nats.sh)
 export DIXIE_ENV=production DIXIE_PORT=$port FINN_URL="http://127.0.0.1:$finn_port" \
   DATABASE_URL="$database_url" DIXIE_JWT_PRIVATE_KEY="$("$dixie" keygen)" \
   DIXIE_ADMIN_KEY="e2e-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')" \
   DIXIE_ALLOWLIST_PATH="$out/allowlist.json" DIXIE_SIWE_DOMAINS="e2e.dixie.test" \
   DIXIE_CORS_ORIGINS="https://e2e.dixie.test,http://127.0.0.1:$page_port" DIXIE_SCHEDULE_CALLBACK_SECRET="e2e-callback-secret" \
   DIXIE_SHUTDOWN_GRACE_SECS=10 LOG_LEVEL=info \
-  REDIS_URL="$redis_url" DIXIE_REDIS_PREFIX="e2e-$db:" DIXIE_RATE_LIMIT_RPM=1000
+  REDIS_URL="$redis_url" DIXIE_REDIS_PREFIX="e2e-$db:" DIXIE_RATE_LIMIT_RPM=1000 \
+  NATS_URL="$nats_url"
 printf '{"version":1,"wallets":[],"apiKeys":[],"updated_at":"%s"}\n' "$(date -u +%FT%TZ)" > "$DIXIE_ALLOWLIST_PATH"
 
 log "migration step: dixie migrate"
@@ -82,7 +85,11 @@ export INTEGRATION_TEST_URL="http://127.0.0.1:$port" E2E_ADMIN_KEY="$DIXIE_ADMIN
   E2E_FINN_STANDIN_URL="http://127.0.0.1:$finn_port"
 
 start_dixie 1
-curl -fsS "$INTEGRATION_TEST_URL/api/health" | python3 -c 'import json,sys; h=json.load(sys.stdin); r=h.get("infrastructure",{}).get("redis",{}); sys.exit(0 if r.get("status")=="healthy" else "health: Redis is not healthy: %s" % h)'
+infra_healthy() { # the health body says Redis and NATS are healthy (NATS connects in the background)
+  curl -fsS "$INTEGRATION_TEST_URL/api/health" | python3 -c 'import json,sys; h=json.load(sys.stdin); i=h.get("infrastructure",{}); sys.exit(0 if all(i.get(k,{}).get("status")=="healthy" for k in ("redis","nats")) else "health: Redis or NATS is not healthy: %s" % h)'
+}
+for _ in $(seq 1 20); do infra_healthy 2>/dev/null && break; sleep 0.5; done
+infra_healthy
 log "suite, first run against $INTEGRATION_TEST_URL"
 cargo test --quiet -p dixie-e2e -- --test-threads=2
 stop_dixie
@@ -102,7 +109,7 @@ log "newcomer: make run, then make quickstart against it"
 run_port=$(free_port)
 setsid env -u DIXIE_ENV -u FINN_URL -u DATABASE_URL -u DIXIE_JWT_PRIVATE_KEY -u DIXIE_ADMIN_KEY \
   -u DIXIE_ALLOWLIST_PATH -u DIXIE_SIWE_DOMAINS -u DIXIE_CORS_ORIGINS -u DIXIE_SCHEDULE_CALLBACK_SECRET \
-  -u REDIS_URL -u DIXIE_REDIS_PREFIX -u DIXIE_RATE_LIMIT_RPM \
+  -u REDIS_URL -u DIXIE_REDIS_PREFIX -u DIXIE_RATE_LIMIT_RPM -u NATS_URL \
   DIXIE_PORT="$run_port" make --no-print-directory run > "$out/make-run.log" 2>&1 & run_group=$!
 pids+=("-$run_group")
 for _ in $(seq 1 1200); do curl -fsS -o /dev/null "http://127.0.0.1:$run_port/api/health" 2>/dev/null && break; sleep 0.5; done

@@ -164,6 +164,17 @@ pub struct Translator {
     model: Option<String>,
     /// Arguments of tools started and not yet ended, by tool name.
     tool_args: Vec<(String, String)>,
+    /// The last reply that ended, until [`Translator::take_ended`] takes it.
+    ended: Option<ReplyEnded>,
+}
+
+/// What one streamed reply cost, as its `economic` frame says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplyEnded {
+    pub model: String,
+    pub cost_micro_usd: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
 }
 
 impl Translator {
@@ -229,6 +240,7 @@ impl Translator {
                 self.note_usage(data.get("usage").unwrap_or(&Value::Null));
                 out.push(self.close_reply(&data));
                 out.push(self.economic());
+                self.ended = Some(self.reply_ended());
                 self.reset();
             }
             "error" => {
@@ -297,6 +309,22 @@ impl Translator {
             done["usage"] = json!({"input": input, "output": output});
         }
         frame("done", done)
+    }
+
+    /// The reply that ended since the last call, if one did.
+    pub fn take_ended(&mut self) -> Option<ReplyEnded> {
+        self.ended.take()
+    }
+
+    fn reply_ended(&self) -> ReplyEnded {
+        let (input, output) = self.usage.unwrap_or((0, 0));
+        let model = self.model.as_deref().unwrap_or("unknown");
+        ReplyEnded {
+            model: model.to_owned(),
+            cost_micro_usd: cost_micro_usd(model, input, output),
+            prompt_tokens: input,
+            completion_tokens: output,
+        }
     }
 
     /// After `done`: the reply's cost from its usage and the pricing table (0 when unknown).

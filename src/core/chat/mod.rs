@@ -11,10 +11,15 @@ pub mod pricing;
 use serde_json::Value;
 
 use crate::core::cache::Cached;
+use crate::core::clock::now_iso;
 use crate::core::error::PortError;
 use crate::core::memory::{MemoryProjection, injection_context};
-use crate::core::ports::{AgentRuntime, CacheStore, OwnershipResolver, PromptHandoff, SoulMemory};
+use crate::core::ports::{
+    AgentRuntime, CacheStore, OwnershipResolver, PromptHandoff, SignalSink, SoulMemory,
+};
+use crate::core::signals::{Interaction, ReplyCost, Signal};
 use crate::core::upstream::{CallContext, UpstreamError};
+use frames::ReplyEnded;
 
 /// Tickets live this long (§1.5.6).
 pub const TICKET_TTL_SECS: i64 = 30;
@@ -101,27 +106,37 @@ pub enum ChatError {
 /// The §1.8 cache key prefix of memory projections (`memory:projection:{nftId}`).
 pub const PROJECTION_PREFIX: &str = "memory:projection:";
 
-/// The chat use case over the agent runtime `F`, the handoff store `H` and the cache `C`.
+/// The chat use case over the agent runtime `F`, the handoff store `H`, the cache `C` and the
+/// signal sink `G`.
 #[derive(Clone)]
-pub struct ChatService<F, H, C> {
+pub struct ChatService<F, H, C, G> {
     runtime: F,
     handoffs: H,
+    signals: G,
     handoff_secs: i64,
     /// Memory projections by dNFT (`None`: it has none): a repeat chat then costs one runtime
     /// call (the message). Dixie's own seal and delete forget them at once.
     memories: Cached<C>,
 }
 
-impl<F, H, C> ChatService<F, H, C>
+impl<F, H, C, G> ChatService<F, H, C, G>
 where
     F: AgentRuntime + OwnershipResolver + SoulMemory,
     H: PromptHandoff,
     C: CacheStore,
+    G: SignalSink,
 {
-    pub fn new(runtime: F, handoffs: H, memories: Cached<C>, handoff_secs: i64) -> Self {
+    pub fn new(
+        runtime: F,
+        handoffs: H,
+        memories: Cached<C>,
+        signals: G,
+        handoff_secs: i64,
+    ) -> Self {
         ChatService {
             runtime,
             handoffs,
+            signals,
             handoff_secs,
             memories,
         }
@@ -187,6 +202,14 @@ where
             None => self.runtime.start_session(&ctx, nft_id.as_deref()).await?,
         };
         let message_id = ctx.request_id.clone();
+        if let Some(wallet) = &ctx.wallet {
+            self.signals.emit(Signal::Interaction(Interaction {
+                wallet: wallet.clone(),
+                session_id: session_id.clone(),
+                message_id: message_id.clone(),
+                timestamp: now_iso(),
+            }));
+        }
         match parked_for {
             Some(wallet) => {
                 let parked = ParkedPrompt {
@@ -228,6 +251,19 @@ where
             .send_message(&ctx, &parked.session_id, &parked.prompt)
             .await?;
         Ok(true)
+    }
+
+    /// Signals a reply streamed to `wallet` on `session_id`, with what it cost.
+    pub fn reply_ended(&self, wallet: &str, session_id: &str, ended: ReplyEnded) {
+        self.signals.emit(Signal::ReplyCost(ReplyCost {
+            wallet: wallet.to_owned(),
+            session_id: session_id.to_owned(),
+            timestamp: now_iso(),
+            model: ended.model,
+            cost_micro_usd: ended.cost_micro_usd,
+            prompt_tokens: ended.prompt_tokens,
+            completion_tokens: ended.completion_tokens,
+        }));
     }
 
     /// The prompt parked for the stream `wallet` opens on `session_id`, if any.

@@ -97,6 +97,22 @@ mod service {
         }
     }
 
+    /// A signal sink that keeps what it hears.
+    #[derive(Clone, Default)]
+    struct Heard(std::sync::Arc<std::sync::Mutex<Vec<Signal>>>);
+
+    impl SignalSink for Heard {
+        fn emit(&self, signal: Signal) {
+            self.0.lock().unwrap().push(signal);
+        }
+        fn connected(&self) -> Option<bool> {
+            None
+        }
+        fn dropped(&self) -> u64 {
+            0
+        }
+    }
+
     fn memories() -> crate::core::cache::Cached<crate::core::testing::KeptCache> {
         crate::core::testing::KeptCache::default()
             .cached(PROJECTION_PREFIX, std::time::Duration::from_secs(60))
@@ -146,11 +162,18 @@ mod service {
             })
             .times(1)
             .returning(|_| Box::pin(ready(Ok(()))));
-        let service = ChatService::new(finn, handoffs, memories(), 30);
+        let heard = Heard::default();
+        let service = ChatService::new(finn, handoffs, memories(), heard.clone(), 30);
         let outcome =
             block_on(service.chat(ctx(Some("0xA")), turn(None, None), "h-1".into(), 100)).unwrap();
         assert!(
             matches!(outcome, ChatOutcome::Parked(p) if p.id == "h-1" && p.message_id == "req-1")
+        );
+        let signals = heard.0.lock().unwrap().clone();
+        assert!(
+            matches!(&signals[..], [Signal::Interaction(i)]
+                if i.wallet == "0xA" && i.session_id == "s-1" && i.message_id == "req-1"),
+            "one interaction signal per turn: {signals:?}"
         );
     }
 
@@ -158,7 +181,7 @@ mod service {
     fn an_api_key_cannot_stream_and_nothing_is_started() {
         let mut finn = MockFinn::new();
         finn.expect_start_session().never();
-        let service = ChatService::new(finn, MockHandoff::new(), memories(), 30);
+        let service = ChatService::new(finn, MockHandoff::new(), memories(), Heard::default(), 30);
         let refused = block_on(service.chat(ctx(None), turn(None, Some(true)), "h".into(), 0));
         assert!(matches!(refused, Err(ChatError::StreamNeedsWallet)));
     }
@@ -172,7 +195,7 @@ mod service {
         finn.expect_send_message()
             .with(mockall::predicate::always(), eq("s-9"), eq("hi"))
             .returning(|_, _, _| Box::pin(ready(Ok(json!({"response": "ok"})))));
-        let service = ChatService::new(finn, MockHandoff::new(), memories(), 30);
+        let service = ChatService::new(finn, MockHandoff::new(), memories(), Heard::default(), 30);
         let outcome =
             block_on(service.chat(ctx(Some("0xA")), turn(Some("s-9"), None), "h".into(), 0))
                 .unwrap();
@@ -212,7 +235,7 @@ mod service {
             })
             .times(1)
             .returning(|_, _, _| Box::pin(ready(Ok(json!({})))));
-        let service = ChatService::new(finn, handoffs, memories(), 30);
+        let service = ChatService::new(finn, handoffs, memories(), Heard::default(), 30);
         assert!(block_on(service.deliver_unclaimed("h-1")).unwrap());
         assert!(!block_on(service.deliver_unclaimed("h-1")).unwrap());
     }

@@ -29,6 +29,7 @@ use crate::core::reputation::{
 };
 use crate::core::schedule::{CronRegistration, Execution, Schedule};
 use crate::core::sessions::{SessionDetail, SessionList};
+use crate::core::signals::Signal;
 use crate::core::upstream::{CallContext, UpstreamError};
 
 /// Durable reputation state: aggregates, task cohorts and the append-only event history.
@@ -484,6 +485,20 @@ pub trait CacheStore: Clone + Send + Sync + 'static {
     fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> impl Future<Output = ()> + Send;
 
     fn forget(&self, key: &str) -> impl Future<Output = ()> + Send;
+}
+
+/// Where interaction signals go (NATS JetStream when configured).
+///
+/// Contract: `emit` never waits and never fails — a signal the adapter cannot take now is
+/// dropped and counted in `dropped`; `connected` answers from what the adapter already knows
+/// (no I/O): `None` when signals go nowhere.
+pub trait SignalSink: Clone + Send + Sync + 'static {
+    fn emit(&self, signal: Signal);
+
+    fn connected(&self) -> Option<bool>;
+
+    /// Signals dropped since startup (a full queue, a publish the server did not confirm).
+    fn dropped(&self) -> u64;
 }
 
 /// Decides, per request, what payment means for it.

@@ -14,7 +14,7 @@ use crate::core::clock::now_iso;
 use crate::core::error::PortError;
 use crate::core::families::{Coordination, Persistence};
 use crate::core::health::{OverallStatus, overall_status};
-use crate::core::ports::{KnowledgeCorpus, ReputationStore, UpstreamProbe};
+use crate::core::ports::{KnowledgeCorpus, ReputationStore, SignalSink, UpstreamProbe};
 use crate::core::reputation::StoreKind;
 use crate::http::cache::{FINN_FAIL_TTL, FINN_OK_TTL, HEALTH_BODY_TTL};
 use crate::http::payload::PreEncoded;
@@ -106,6 +106,7 @@ pub struct Services {
 #[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
 pub struct InfraProbe {
     pub status: ProbeStatus,
+    /// The probe's round trip (0 for NATS, whose probe is its connection's state).
     pub latency_ms: u64,
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,10 +118,14 @@ pub struct Infrastructure {
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postgresql: Option<InfraProbe>,
-    /// Present when the rate limit is shared through Redis (`REDIS_URL`).
+    /// Present when the replicas share Redis (`REDIS_URL`).
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis: Option<InfraProbe>,
+    /// Present when signals go to NATS (`NATS_URL`).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nats: Option<InfraProbe>,
 }
 
 #[derive(Object, Clone, Debug, PartialEq, serde::Serialize)]
@@ -298,6 +303,15 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
             },
         ))
     };
+    let nats = state.fleet.signals().connected().map(|up| InfraProbe {
+        status: if up {
+            ProbeStatus::Healthy
+        } else {
+            ProbeStatus::Unreachable
+        },
+        latency_ms: 0,
+        error: (!up).then(|| "NATS not connected".to_owned()),
+    });
     let (finn, pg, redis, count, corpus) = tokio::join!(
         finn_health(state),
         pg_probe,
@@ -327,7 +341,7 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
         }
     };
     // Only an unreachable service degrades the whole; a Redis that answers oddly does not (§9).
-    let infra_ok = [&pg, &redis]
+    let infra_ok = [&pg, &redis, &nats]
         .into_iter()
         .flatten()
         .map(|p| p.status != ProbeStatus::Unreachable);
@@ -360,10 +374,13 @@ async fn compute<A: Adapters>(state: &Shared<A>) -> HealthResponse {
             },
             knowledge_corpus,
         },
-        infrastructure: (pg.is_some() || redis.is_some()).then_some(Infrastructure {
-            postgresql: pg,
-            redis,
-        }),
+        infrastructure: (pg.is_some() || redis.is_some() || nats.is_some()).then_some(
+            Infrastructure {
+                postgresql: pg,
+                redis,
+                nats,
+            },
+        ),
         reputation_service: ReputationServiceHealth {
             initialized: true,
             store_type: match info.kind {

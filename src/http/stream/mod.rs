@@ -202,7 +202,9 @@ impl<A: Adapters> Endpoint for ChatStream<A> {
                     }
                 };
                 let handed_off = first.is_some();
-                let ended = relay::relay(client, finn, translator, first, closing, timers).await;
+                let on_reply = |ended| chat.reply_ended(&wallet, &session_id, ended);
+                let ended =
+                    relay::relay(client, finn, translator, first, closing, timers, on_reply).await;
                 drop(slot);
                 tracing::info!(
                     event = "stream_closed",

@@ -11,7 +11,9 @@ use poem::web::websocket::{CloseCode, Message, WebSocketStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
-use crate::core::chat::frames::{ClientFrame, FrameError, Translator, error_frame, is_not_ready};
+use crate::core::chat::frames::{
+    ClientFrame, FrameError, ReplyEnded, Translator, error_frame, is_not_ready,
+};
 use crate::core::ports::AgentStream;
 
 /// Timers of a stream.
@@ -84,28 +86,33 @@ struct Pending {
     at: Option<Instant>,
 }
 
-struct Relay<S> {
+struct Relay<S, R> {
     client: WebSocketStream,
     finn: S,
     translator: Translator,
+    /// Told of every reply that ended.
+    on_reply: R,
     timers: Timers,
     last_frame: Instant,
     pending: Option<Pending>,
 }
 
-/// Relays until one side ends; `first` is a handed-off prompt to send before anything else.
-pub async fn relay<S: AgentStream>(
+/// Relays until one side ends; `first` is a handed-off prompt to send before anything else;
+/// `on_reply` hears of each reply that ended.
+pub async fn relay<S: AgentStream, R: FnMut(ReplyEnded) + Send>(
     client: WebSocketStream,
     finn: S,
     translator: Translator,
     first: Option<String>,
     closing: watch::Receiver<bool>,
     timers: Timers,
+    on_reply: R,
 ) -> Ended {
     let mut relay = Relay {
         client,
         finn,
         translator,
+        on_reply,
         timers,
         last_frame: Instant::now(),
         pending: None,
@@ -118,7 +125,7 @@ pub async fn relay<S: AgentStream>(
     ended
 }
 
-impl<S: AgentStream> Relay<S> {
+impl<S: AgentStream, R: FnMut(ReplyEnded) + Send> Relay<S, R> {
     /// Waits for the next event with only the waiting futures alive, then handles it in a
     /// boxed future: an idle stream's task holds the first, not the largest of the second.
     async fn run(&mut self, mut closing: watch::Receiver<bool>) -> Ended {
@@ -242,7 +249,11 @@ impl<S: AgentStream> Relay<S> {
             }
             self.pending = None;
         }
-        for out in self.translator.translate(&frame) {
+        let translated = self.translator.translate(&frame);
+        if let Some(ended) = self.translator.take_ended() {
+            (self.on_reply)(ended);
+        }
+        for out in translated {
             if let Err(ended) = self.send(Message::Text(out)).await {
                 return Some(ended);
             }
