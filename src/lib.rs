@@ -12,6 +12,7 @@ pub mod core;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod telemetry;
 pub mod wiring;
 
 /// Version reported by `/` and `/api/health` (the wire contract's service version).

@@ -20,6 +20,9 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(20);
 /// Bytes held for the writer at most (about 40k access lines).
 pub const MAX_PENDING_BYTES: usize = 8 << 20;
 
+/// Log lines dropped since the process started (for `/metrics`).
+pub static LINES_DROPPED: AtomicU64 = AtomicU64::new(0);
+
 struct Shared {
     pending: Mutex<Vec<u8>>,
     dropped: AtomicU64,
@@ -104,6 +107,7 @@ impl Write for LineWriter<'_> {
             }
             _ => {
                 self.0.dropped.fetch_add(1, Ordering::Relaxed);
+                LINES_DROPPED.fetch_add(1, Ordering::Relaxed);
             }
         }
         Ok(buf.len())

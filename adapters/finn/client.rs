@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::lookups::LookupCache;
+use super::metrics::FinnMetrics;
 use super::stream::{StreamTarget, default_ws_url};
 use crate::core::autonomous::Permissions;
 use crate::core::identity::OracleIdentity;
@@ -74,6 +75,8 @@ impl CallError {
 /// One request to Finn.
 #[derive(Clone, Copy)]
 struct Call<'a> {
+    /// What the call is, for metrics (`sessions.create`, `beauvoir`, …).
+    op: &'static str,
     method: &'a Method,
     segments: &'a [&'a str],
     query: &'a [(&'a str, &'a str)],
@@ -84,8 +87,9 @@ struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    fn get(segments: &'a [&'a str]) -> Self {
+    fn get(op: &'static str, segments: &'a [&'a str]) -> Self {
         Call {
+            op,
             method: &Method::GET,
             segments,
             query: &[],
@@ -115,6 +119,7 @@ pub struct FinnClient {
     holdings: Arc<LookupCache<Vec<Ownership>>>,
     /// Where and how the stream connects (token included: never logged).
     stream: Arc<StreamTarget>,
+    metrics: FinnMetrics,
 }
 
 /// `/nft`: an older Finn's `{nftId}`, or Finn's deprecated `{nft: {collection, tokenId}}`
@@ -224,6 +229,7 @@ impl FinnClient {
             epoch: Instant::now(),
             holdings: Arc::default(),
             stream: Arc::new(stream),
+            metrics: FinnMetrics::default(),
         })
     }
 
@@ -277,6 +283,11 @@ impl FinnClient {
         url
     }
 
+    /// This client's call metrics (registered by wiring).
+    pub fn metrics(&self) -> &FinnMetrics {
+        &self.metrics
+    }
+
     pub fn circuit_state(&self) -> CircuitState {
         self.breaker
             .lock()
@@ -294,6 +305,7 @@ impl FinnClient {
 
     fn log_transition(&self, transition: Option<Transition>) {
         let Some((from, to)) = transition else { return };
+        self.metrics.circuit(to);
         let failures = self.with_breaker_state(|b, _| b.consecutive_failures());
         let (from, to) = (from.as_str(), to.as_str());
         match to {
@@ -327,14 +339,18 @@ impl FinnClient {
         let (admission, transition) = self.with_breaker_state(|b, now| b.admit(now));
         self.log_transition(transition);
         if admission == Admission::Refuse {
+            self.metrics.call(call.op, "refused", None);
             return Err(CallError::Open);
         }
+        let started = Instant::now();
         let result = self.send(call).await;
         let failed = match &result {
             Ok(_) => false,
             Err(CallError::Status { status, .. }) => !answered(*status),
             Err(_) => true,
         };
+        let outcome = if failed { "error" } else { "ok" };
+        self.metrics.call(call.op, outcome, Some(started.elapsed()));
         let transition = self.with_breaker_state(|b, now| {
             if failed {
                 b.on_failure(now)
@@ -409,7 +425,10 @@ impl FinnClient {
         let failed = |detail: &dyn std::fmt::Display| {
             tracing::warn!(event = "finn_lookup_failed", lookup = what, request_id = %ctx.request_id, detail = %detail);
         };
-        match self.call(Call::get(segments).with(ctx), not_found).await {
+        match self
+            .call(Call::get(what, segments).with(ctx), not_found)
+            .await
+        {
             Ok(value) => serde_json::from_value(value).map(Some).map_err(|e| {
                 failed(&e);
                 UpstreamError::Unavailable
@@ -435,6 +454,7 @@ impl FinnClient {
 
     async fn session_call(
         &self,
+        op: &'static str,
         method: Method,
         segments: &[&str],
         body: Option<&Value>,
@@ -442,6 +462,7 @@ impl FinnClient {
         as_caller: bool,
     ) -> Result<Value, UpstreamError> {
         self.client_call(Call {
+            op,
             method: &method,
             segments,
             query: &[],
@@ -537,7 +558,14 @@ impl AgentRuntime for FinnClient {
             None => serde_json::json!({}),
         };
         let value = self
-            .session_call(Method::POST, &["api", "sessions"], Some(&body), ctx, true)
+            .session_call(
+                "sessions.create",
+                Method::POST,
+                &["api", "sessions"],
+                Some(&body),
+                ctx,
+                true,
+            )
             .await?;
         Self::shaped::<SessionStarted>(value, ctx).map(|s| s.session_id)
     }
@@ -551,6 +579,7 @@ impl AgentRuntime for FinnClient {
         // Finn reads `text` (a `prompt` field is 400 INVALID_REQUEST there, §14).
         let body = serde_json::json!({ "text": prompt });
         self.session_call(
+            "sessions.message",
             Method::POST,
             &["api", "sessions", session_id, "message"],
             Some(&body),
@@ -562,7 +591,14 @@ impl AgentRuntime for FinnClient {
 
     async fn list_sessions(&self, ctx: &CallContext) -> Result<SessionList, UpstreamError> {
         let value = self
-            .session_call(Method::GET, &["api", "sessions"], None, ctx, true)
+            .session_call(
+                "sessions.list",
+                Method::GET,
+                &["api", "sessions"],
+                None,
+                ctx,
+                true,
+            )
             .await?;
         Self::shaped(value, ctx)
     }
@@ -574,7 +610,7 @@ impl AgentRuntime for FinnClient {
     ) -> Result<SessionDetail, UpstreamError> {
         let segments = ["api", "sessions", session_id];
         let value = self
-            .session_call(Method::GET, &segments, None, ctx, false)
+            .session_call("sessions.get", Method::GET, &segments, None, ctx, false)
             .await?;
         Self::shaped(value, ctx)
     }
@@ -587,7 +623,10 @@ impl SoulMemory for FinnClient {
         nft_id: &str,
     ) -> Result<Option<MemoryProjection>, UpstreamError> {
         let segments = ["api", "memory", nft_id, "projection"];
-        match self.client_call(Call::get(&segments).with(ctx)).await {
+        match self
+            .client_call(Call::get("memory.projection", &segments).with(ctx))
+            .await
+        {
             Ok(value) => Self::shaped(value, ctx).map(Some),
             Err(UpstreamError::Answered { status: 404, .. }) => Ok(None),
             Err(err) => Err(err),
@@ -603,6 +642,7 @@ impl SoulMemory for FinnClient {
     ) -> Result<Value, UpstreamError> {
         let body = serde_json::json!({"conversationId": conversation_id, "sealingPolicy": policy});
         self.session_call(
+            "memory.seal",
             Method::POST,
             &["api", "memory", nft_id, "seal"],
             Some(&body),
@@ -631,7 +671,7 @@ impl SoulMemory for FinnClient {
         let segments = ["api", "memory", nft_id, "history"];
         self.client_call(Call {
             query: &params,
-            ..Call::get(&segments).with(ctx)
+            ..Call::get("memory.history", &segments).with(ctx)
         })
         .await
     }
@@ -643,6 +683,7 @@ impl SoulMemory for FinnClient {
         conversation_id: &str,
     ) -> Result<(), UpstreamError> {
         self.session_call(
+            "memory.delete",
             Method::DELETE,
             &["api", "memory", nft_id, conversation_id],
             None,
@@ -672,6 +713,7 @@ impl CronRegistry for FinnClient {
         })?;
         let value = self
             .session_call(
+                "cron.register",
                 Method::POST,
                 &["api", "cron", "register"],
                 Some(&body),
@@ -683,9 +725,16 @@ impl CronRegistry for FinnClient {
     }
 
     async fn cancel_cron(&self, ctx: &CallContext, cron_id: &str) -> Result<(), UpstreamError> {
-        self.session_call(Method::DELETE, &["api", "cron", cron_id], None, ctx, false)
-            .await
-            .map(|_| ())
+        self.session_call(
+            "cron.cancel",
+            Method::DELETE,
+            &["api", "cron", cron_id],
+            None,
+            ctx,
+            false,
+        )
+        .await
+        .map(|_| ())
     }
 }
 
@@ -698,7 +747,7 @@ struct StakingBody {
 impl StakingLookup for FinnClient {
     async fn bgt_staked(&self, ctx: &CallContext, wallet: &str) -> Option<f64> {
         let segments = ["api", "conviction", wallet, "staking"];
-        let call = Call::get(&segments).with(ctx);
+        let call = Call::get("staking", &segments).with(ctx);
         match self.call(call, |s| s == 404).await {
             Ok(value) => {
                 let staked = serde_json::from_value::<StakingBody>(value)
@@ -761,9 +810,16 @@ impl PermissionSync for FinnClient {
             permissions.nft_id.as_str(),
             "permissions",
         ];
-        self.session_call(Method::PUT, &segments, Some(&body), ctx, false)
-            .await
-            .map(|_| ())
+        self.session_call(
+            "autonomous.permissions",
+            Method::PUT,
+            &segments,
+            Some(&body),
+            ctx,
+            false,
+        )
+        .await
+        .map(|_| ())
     }
 }
 
@@ -790,7 +846,7 @@ impl PersonalitySource for FinnClient {
 impl UpstreamProbe for FinnClient {
     async fn probe_upstream(&self) -> UpstreamHealth {
         let start = Instant::now();
-        let result = self.send(Call::get(&["health"])).await;
+        let result = self.send(Call::get("health", &["health"])).await;
         let latency_ms = start.elapsed().as_millis() as u64;
         if let Err(err) = &result {
             tracing::warn!(event = "finn_health_failed", detail = %err);

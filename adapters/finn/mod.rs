@@ -2,7 +2,9 @@
 
 mod client;
 mod lookups;
+mod metrics;
 mod stream;
 
 pub use client::{FinnClient, FinnInitError};
+pub use metrics::FinnMetrics;
 pub use stream::{FinnStream, default_ws_url, stream_config};

@@ -59,6 +59,13 @@ impl Coordination for Fleet {
         &self.signals
     }
 
+    fn store_up(&self) -> Option<bool> {
+        match &self.cache {
+            SharedCache::Redis(cache) => Some(cache.redis().is_up()),
+            SharedCache::Local(_) => None,
+        }
+    }
+
     async fn probe(&self) -> Option<Result<(), PortError>> {
         match &self.cache {
             SharedCache::Redis(cache) => Some(cache.redis().ping().await),

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use redis::Script;
 
-use super::{CALL_BUDGET, Redis};
+use super::Redis;
 use crate::adapters::memory::MemoryRateLimit;
 use crate::core::error::PortError;
 use crate::core::ports::RateLimitStore;
@@ -53,20 +53,14 @@ impl RedisRateLimit {
 
     /// The decision Redis gives for one request of `key`, within the call budget.
     pub async fn decide(&self, key: u64) -> Result<Decision, PortError> {
-        let mut conn = self.redis.conn();
         let identity = self.redis.key(&format!("ratelimit:{key:016x}"));
         let mut call = self.script.key(identity);
         call.arg(self.limit);
-        let answer = tokio::time::timeout(CALL_BUDGET, call.invoke_async::<(u8, u64)>(&mut conn));
-        match answer.await {
-            Ok(Ok((1, remaining))) => Ok(Decision::Allow {
+        match self.redis.invoke::<(u8, u64)>(&call).await? {
+            (1, remaining) => Ok(Decision::Allow {
                 remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
             }),
-            Ok(Ok((_, retry_after))) => Ok(Decision::Deny { retry_after }),
-            Ok(Err(e)) => Err(PortError::Unavailable(e.to_string())),
-            Err(_) => Err(PortError::Unavailable(
-                "the rate-limit script timed out".to_owned(),
-            )),
+            (_, retry_after) => Ok(Decision::Deny { retry_after }),
         }
     }
 

@@ -62,6 +62,11 @@ impl Redis {
         self.conn.clone()
     }
 
+    /// Whether the last call Redis was asked (by any adapter) got its answer.
+    pub fn is_up(&self) -> bool {
+        !self.down.load(Ordering::Relaxed)
+    }
+
     /// `PING` within the call budget.
     pub async fn ping(&self) -> Result<(), PortError> {
         let mut conn = self.conn();

@@ -46,6 +46,11 @@ data "aws_secretsmanager_secret" "finn_auth_token" {
   name  = var.finn_auth_token_secret_name
 }
 
+data "aws_secretsmanager_secret" "metrics_token" {
+  count = var.metrics_token_secret_name == "" ? 0 : 1
+  name  = var.metrics_token_secret_name
+}
+
 locals {
   # env var → secret ARN; the task definition and the IAM policy both read this one map.
   secrets = merge(
@@ -57,6 +62,7 @@ locals {
     },
     { for s in data.aws_secretsmanager_secret.jwt_previous_key : "DIXIE_JWT_PREVIOUS_KEY" => s.arn },
     { for s in data.aws_secretsmanager_secret.finn_auth_token : "FINN_AUTH_TOKEN" => s.arn },
+    { for s in data.aws_secretsmanager_secret.metrics_token : "DIXIE_METRICS_TOKEN" => s.arn },
   )
   secret_arns = sort(distinct(values(local.secrets)))
 

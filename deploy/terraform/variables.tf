@@ -126,3 +126,9 @@ variable "finn_auth_token_secret_name" {
   type        = string
   default     = ""
 }
+
+variable "metrics_token_secret_name" {
+  description = "Secrets Manager name of DIXIE_METRICS_TOKEN, the bearer token GET /metrics asks for (the ALB routes every path of the host to the task, /metrics included); empty: /metrics is open"
+  type        = string
+  default     = ""
+}

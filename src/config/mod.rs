@@ -119,6 +119,10 @@ pub struct Config {
     pub redis_prefix: String,
     pub rate_limit_backend: RateLimitBackend,
     pub nats_url: Option<String>,
+    /// `GET /metrics` and the recording behind it (`DIXIE_METRICS`).
+    pub metrics: bool,
+    /// The bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Where the rate limit is counted.
@@ -305,6 +309,17 @@ impl Config {
             }
         };
         let x402_enabled = env.flag("DIXIE_X402_ENABLED")?;
+        let metrics = match env.get("DIXIE_METRICS").as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(bad(
+                    "DIXIE_METRICS",
+                    format!("must be true or false (got {other:?})"),
+                ));
+            }
+        };
+        let metrics_token = env.get("DIXIE_METRICS_TOKEN").map(Secret);
         let schedule_callback_secret = env.get("DIXIE_SCHEDULE_CALLBACK_SECRET").map(Secret);
         let conviction_tier_ttl =
             Duration::from_secs(env.int("DIXIE_CONVICTION_TIER_TTL", 300u64, 0, 86_400)?);
@@ -369,6 +384,8 @@ impl Config {
                 .unwrap_or_else(|| "dixie:".to_owned()),
             rate_limit_backend,
             nats_url: env.get("NATS_URL"),
+            metrics,
+            metrics_token,
         })
     }
 }

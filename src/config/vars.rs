@@ -171,6 +171,16 @@ pub const VARS: &[VarSpec] = &[
         help: "seconds a dNFT's memory projection is reused as chat context, 0..86400 (0 = ask Finn every chat); Dixie's own seal and delete forget it at once",
     },
     VarSpec {
+        name: "DIXIE_METRICS",
+        default: "true",
+        help: "true | false: Prometheus metrics at GET /metrics (false: nothing is recorded and /metrics is 404)",
+    },
+    VarSpec {
+        name: "DIXIE_METRICS_TOKEN",
+        default: "(unset: /metrics is open)",
+        help: "bearer token GET /metrics asks for (401 without it)",
+    },
+    VarSpec {
         name: "DIXIE_X402_ENABLED",
         default: "false",
         help: "true | false: x402 payment scaffold headers",

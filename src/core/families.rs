@@ -47,6 +47,9 @@ pub trait Coordination: Send + Sync + 'static {
 
     /// One round trip to the store the replicas share; `None` when there is none.
     fn probe(&self) -> impl Future<Output = Option<Result<(), PortError>>> + Send;
+
+    /// Whether the shared store answered its last call (no I/O); `None` when there is none.
+    fn store_up(&self) -> Option<bool>;
 }
 
 /// Every port the agent runtime (Finn) serves, as one bound.

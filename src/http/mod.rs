@@ -7,6 +7,7 @@ pub mod cache;
 pub mod conviction;
 pub mod error;
 pub mod ids;
+pub mod metrics;
 pub mod middleware;
 pub mod payload;
 pub mod server;
@@ -23,7 +24,8 @@ use tokio::net::TcpListener;
 
 use error::{PanicToJson, framework_error};
 use middleware::{
-    AccessLog, AllowOn405, AllowTable, ApiGuard, BodyLimit, Cors, RequestIds, SecurityHeaders,
+    AccessLog, AllowOn405, AllowTable, ApiGuard, BodyLimit, Cors, RecordMetrics, RequestIds,
+    SecurityHeaders,
 };
 use state::{Adapters, Shared};
 
@@ -35,13 +37,22 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
     };
     let guard = ApiGuard(state.clone());
     let stream = stream::ChatStream::new(state.clone(), state.settings.stream_timers);
+    let metrics = state.metrics.clone();
     let api = api::service(state);
     // The document is generated and finished once: served as /openapi.json, .yaml, in Swagger
     // UI, and read for `Allow`.
     let raw = api.spec();
     let spec = api::document::finish(&raw);
     let spec_yaml = api::document::to_yaml(&spec);
-    let allow = AllowOn405(std::sync::Arc::new(AllowTable::from_spec(&spec)));
+    let routes = std::sync::Arc::new(
+        AllowTable::from_spec(&spec)
+            .with_get("/ws/chat/{sessionId}")
+            .with_get("/openapi.json")
+            .with_get("/openapi.yaml")
+            .with_get("/docs/"),
+    );
+    let allow = AllowOn405(routes.clone());
+    let record = RecordMetrics { metrics, routes };
     // Swagger UI embeds the document it is built with; it shows the finished one.
     let docs_html = api.swagger_ui_html().replacen(&raw, &spec, 1);
     let docs = poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone()));
@@ -65,6 +76,7 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
         .catch_all_error(framework_error)
         .with(allow)
         .with(CatchPanic::new().with_handler(PanicToJson))
+        .with(record)
         .with(AccessLog)
         .with(body_limit)
         .with(cors)

@@ -18,6 +18,7 @@ use crate::core::personality::PERSONALITY_PREFIX;
 use crate::core::personality::Personalities;
 use crate::core::ports::{AllowlistStore, KnowledgeCorpus, PaymentGate, TokenSigner};
 use crate::http::cache::{HealthCache, OracleCache};
+use crate::http::metrics::Metrics;
 use crate::http::middleware::CorsOrigins;
 use crate::http::stream::Streams;
 
@@ -86,6 +87,8 @@ pub struct Settings {
     pub ws_max_streams: u32,
     /// Timers of every chat stream.
     pub stream_timers: crate::http::stream::Timers,
+    /// The bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<Secret>,
 }
 
 /// The adapters of one server, by value.
@@ -148,12 +151,13 @@ pub struct AppState<A: Adapters> {
     pub enrichment: Enrichment<A>,
     /// The chat streams open in this process.
     pub streams: Arc<Streams>,
+    pub metrics: Arc<Metrics>,
 }
 
 pub type Shared<A> = Arc<AppState<A>>;
 
 impl<A: Adapters> AppState<A> {
-    pub fn new(parts: Parts<A>, settings: Settings, access: Access) -> Shared<A> {
+    pub fn new(parts: Parts<A>, settings: Settings, access: Access, metrics: Metrics) -> Shared<A> {
         let cache = parts.fleet.cache().clone();
         let convictions = Cached::new(cache.clone(), CONVICTION_PREFIX, settings.conviction_ttl);
         let chat = ChatService::new(
@@ -194,6 +198,7 @@ impl<A: Adapters> AppState<A> {
             autonomous,
             enrichment,
             streams,
+            metrics: Arc::new(metrics),
         })
     }
 

@@ -114,6 +114,7 @@ pub(super) fn settings(config: &Config) -> Result<Settings, StartupError> {
         conviction_ttl: config.conviction_tier_ttl,
         personality_ttl: config.personality_ttl,
         projection_ttl: config.memory_projection_ttl,
+        metrics_token: config.metrics_token.clone(),
         autonomous_budget: config.autonomous_budget,
         chat_handoff: config.chat_handoff,
         ws_max_streams: config.ws_max_streams,

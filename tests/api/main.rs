@@ -18,6 +18,7 @@ mod health;
 mod identity;
 mod learning;
 mod memory;
+mod metrics;
 mod openapi;
 mod personality;
 mod pipeline;

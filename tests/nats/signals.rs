@@ -44,6 +44,14 @@ async fn until(app: &TestApp, status: &str) -> Value {
     }
 }
 
+/// The value of an unlabelled sample in `/metrics`.
+async fn metric(app: &TestApp, name: &str) -> f64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} not in /metrics:\n{text}"))
+}
+
 /// The signals on `subject` published since `since` by `wallet`, read with an ordered
 /// JetStream consumer until `want` arrived or 10 s passed.
 async fn signals_of(
@@ -173,8 +181,17 @@ async fn a_nats_outage_costs_signals_only_and_heals_without_restart() {
         );
     }
 
+    // Each queued signal waits up to 2 s for the server's confirmation, then counts as dropped.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while metric(&app, "dixie_signals_dropped_total").await < 1.0 {
+        assert!(Instant::now() < deadline, "no drop was counted");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(metric(&app, "dixie_nats_up").await, 0.0);
+
     proxy.restore().await;
     until(&app, "healthy").await;
+    assert_eq!(metric(&app, "dixie_nats_up").await, 1.0);
     let since = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
     chat(&app, &jwt, json!({"prompt": "back", "stream": false})).await;
     let turns = signals_of("dixie.signal.interaction", &wallet.address, since, 1).await;

@@ -79,6 +79,15 @@ async fn three_replicas_admit_exactly_the_limit_between_them() {
     }
 }
 
+/// `dixie_redis_up` as `/metrics` says it.
+async fn redis_up(app: &crate::support::TestApp) -> String {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("dixie_redis_up "))
+        .unwrap_or_else(|| panic!("no dixie_redis_up:\n{text}"))
+        .to_owned()
+}
+
 async fn health(app: &crate::support::TestApp) -> Value {
     app.get("/api/health").await.json().await.unwrap()
 }
@@ -146,11 +155,13 @@ async fn a_redis_outage_degrades_health_not_requests_and_heals_without_restart()
         during["infrastructure"]["redis"]["error"],
         "Redis unreachable"
     );
+    assert_eq!(redis_up(&app).await, "0", "metrics say so too");
 
     proxy.restore().await;
     let after = until(&app, "healthy").await;
     assert_eq!(after["status"], "healthy", "{after}");
     assert_eq!(nonce().await.unwrap().status(), 200);
+    assert_eq!(redis_up(&app).await, "1");
     assert_eq!(
         counted(&prefix).await,
         2,

@@ -2,10 +2,11 @@
 //! express. Served as `/openapi.json`, `/openapi.yaml` and in Swagger UI, and committed under
 //! `openapi/`. Each step says why it is not in the types:
 //!
-//! - media types read `application/json`: poem-openapi's `Json` payload hard-codes
-//!   `application/json; charset=utf-8` as its documented media type, which generated clients
-//!   treat as a different, non-JSON type (openapi-fetch's body helpers become `never`). The wire
-//!   keeps the charset parameter; only the document's key changes.
+//! - media types without parameters (`application/json`): poem-openapi's `Json` payload
+//!   hard-codes `application/json; charset=utf-8` as its documented media type, which generated
+//!   clients treat as a different, non-JSON type (openapi-fetch's body helpers become `never`);
+//!   `/metrics` names its OpenMetrics version the same way. The wire keeps the parameters; only
+//!   the document's key changes.
 //! - responses the middleware and router give, not the handlers: 405 (with `Allow`) and 500
 //!   (a caught panic) on every operation, 408, 413 and 415 on every operation with a body,
 //!   429 (with `Retry-After`) and the `X-RateLimit-*` headers on every rate-limited one.
@@ -37,7 +38,6 @@ pub(crate) const CLOSED: [&str; 14] = [
     "TaskCompletedEvent",
 ];
 
-const JSON_WITH_CHARSET: &str = "application/json; charset=utf-8";
 const JSON: &str = "application/json";
 
 /// The finished document (pretty JSON) from poem-openapi's JSON output.
@@ -47,7 +47,7 @@ pub fn finish(raw: &str) -> String {
         // poem-openapi's own output always parses; if it ever did not, publish it untouched.
         Err(_) => return raw.to_owned(),
     };
-    plain_json_media_types(&mut doc);
+    plain_media_types(&mut doc);
     components(&mut doc);
     framework_responses(&mut doc);
     close_objects(&mut doc);
@@ -62,17 +62,25 @@ pub fn to_yaml(finished: &str) -> String {
         .unwrap_or_else(|| finished.to_owned())
 }
 
-fn plain_json_media_types(value: &mut Value) {
+fn plain_media_types(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            if let Some(Value::Object(content)) = map.get_mut("content")
-                && let Some(media) = content.shift_remove(JSON_WITH_CHARSET)
-            {
-                content.insert(JSON.to_owned(), media);
+            if let Some(Value::Object(content)) = map.get_mut("content") {
+                let keys: Vec<String> = content
+                    .keys()
+                    .filter(|k| k.contains(';'))
+                    .cloned()
+                    .collect();
+                for key in keys {
+                    let plain = key.split(';').next().unwrap_or(&key).trim().to_owned();
+                    if let Some(media) = content.shift_remove(&key) {
+                        content.insert(plain, media);
+                    }
+                }
             }
-            map.values_mut().for_each(plain_json_media_types);
+            map.values_mut().for_each(plain_media_types);
         }
-        Value::Array(items) => items.iter_mut().for_each(plain_json_media_types),
+        Value::Array(items) => items.iter_mut().for_each(plain_media_types),
         _ => {}
     }
 }
@@ -282,8 +290,10 @@ mod tests {
     }
 
     #[test]
-    fn no_media_type_keeps_the_charset_parameter() {
-        assert!(!crate::wiring::openapi_spec(false).contains("charset"));
+    fn no_media_type_keeps_its_parameters() {
+        let spec = crate::wiring::openapi_spec(false);
+        assert!(!spec.contains("charset") && !spec.contains("version=1.0.0"));
+        assert!(spec.contains("\"application/openmetrics-text\""));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod health;
 pub mod identity;
 pub mod learning;
 pub mod memory;
+pub mod metrics;
 pub mod personality;
 pub mod reputation;
 pub mod root;
@@ -52,6 +53,7 @@ pub enum ApiTags {
 pub type Apis<A> = (
     root::RootApi,
     health::HealthApi<A>,
+    metrics::MetricsApi<A>,
     governance::GovernanceApi<A>,
     auth::AuthApi<A>,
     chat::ChatApi<A>,
@@ -81,6 +83,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
         (
             root::RootApi,
             health::HealthApi::new(state.clone()),
+            metrics::MetricsApi::new(state.clone()),
             governance::GovernanceApi::new(state.clone()),
             auth::AuthApi::new(state.clone()),
             chat::ChatApi::new(state.clone()),

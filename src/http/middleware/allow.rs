@@ -1,14 +1,37 @@
-//! A 405 answer names the methods the route does allow (`Allow`, RFC 9110 §15.5.6), taken from
-//! the generated OpenAPI document, so the header can never drift from the routes.
+//! The route templates, taken from the generated OpenAPI document so that they can never drift
+//! from the routes: a 405 answer names the methods the route does allow (`Allow`, RFC 9110
+//! §15.5.6), and metrics label requests by template.
 
 use std::sync::Arc;
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, Middleware, Request, Response, Result};
 
-/// Each path template's segments (`None` for a `{parameter}`) and its `Allow` value.
+/// Each path template's segments (`None` for a `{parameter}`), its `Allow` value and its
+/// label (`/api/schedule/:id`: braces would need escaping in every metrics consumer).
 #[derive(Debug, Default)]
-pub struct AllowTable(Vec<(Vec<Option<String>>, HeaderValue)>);
+pub struct AllowTable(Vec<Row>);
+
+#[derive(Debug)]
+struct Row {
+    segments: Vec<Option<String>>,
+    allow: HeaderValue,
+    template: Arc<String>,
+}
+
+impl Row {
+    fn new(template: &str, allowed: &[String]) -> Option<Row> {
+        Some(Row {
+            segments: template
+                .trim_start_matches('/')
+                .split('/')
+                .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
+                .collect(),
+            allow: HeaderValue::from_str(&allowed.join(", ")).ok()?,
+            template: Arc::new(template.replace('{', ":").replace('}', "")),
+        })
+    }
+}
 
 /// The operation keys of an OpenAPI path item.
 pub(crate) const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
@@ -34,31 +57,41 @@ impl AllowTable {
                 if ops.contains_key("get") && !ops.contains_key("head") {
                     allowed.push("HEAD".to_owned());
                 }
-                let value = HeaderValue::from_str(&allowed.join(", ")).ok()?;
-                let segments = template
-                    .trim_start_matches('/')
-                    .split('/')
-                    .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
-                    .collect();
-                Some((segments, value))
+                Row::new(template, &allowed)
             })
             .collect();
         AllowTable(rows)
     }
 
+    /// Adds a `GET` route the document does not describe (the chat stream, the document
+    /// itself, Swagger UI).
+    pub fn with_get(mut self, template: &str) -> Self {
+        self.0
+            .extend(Row::new(template, &["GET".to_owned(), "HEAD".to_owned()]));
+        self
+    }
+
+    fn row(&self, path: &str) -> Option<&Row> {
+        let path = path.trim_start_matches('/');
+        let count = path.split('/').count();
+        self.0.iter().find(|row| {
+            row.segments.len() == count
+                && row
+                    .segments
+                    .iter()
+                    .zip(path.split('/'))
+                    .all(|(want, got)| want.as_deref().is_none_or(|w| w == got))
+        })
+    }
+
     /// The `Allow` value of the route `path` belongs to.
     pub fn lookup(&self, path: &str) -> Option<&HeaderValue> {
-        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        self.0
-            .iter()
-            .find(|(segments, _)| {
-                segments.len() == parts.len()
-                    && segments
-                        .iter()
-                        .zip(&parts)
-                        .all(|(want, got)| want.as_deref().is_none_or(|w| w == *got))
-            })
-            .map(|(_, value)| value)
+        self.row(path).map(|row| &row.allow)
+    }
+
+    /// The label of the route `path` belongs to (`/api/schedule/:id`).
+    pub fn template(&self, path: &str) -> Option<&Arc<String>> {
+        self.row(path).map(|row| &row.template)
     }
 }
 
@@ -111,5 +144,15 @@ mod tests {
         );
         assert!(table.lookup("/api/schedule").is_none());
         assert!(table.lookup("/api/schedule/s-1/history").is_none());
+        assert_eq!(
+            table.template("/api/schedule/s-1").map(|t| t.as_str()),
+            Some("/api/schedule/:id")
+        );
+        let table = table.with_get("/ws/chat/{sessionId}");
+        assert_eq!(
+            table.template("/ws/chat/abc").map(|t| t.as_str()),
+            Some("/ws/chat/:sessionId")
+        );
+        assert_eq!(table.lookup("/ws/chat/abc").unwrap(), "GET, HEAD");
     }
 }

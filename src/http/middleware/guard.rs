@@ -168,6 +168,7 @@ impl<E: Endpoint, A: Adapters> Endpoint for ApiGuardEndpoint<E, A> {
             let decision = limiter.check(key).await;
             quota = Some((limiter.limit(), decision));
             if let Decision::Deny { retry_after } = decision {
+                state.metrics.rate_limited();
                 return Ok(json_error(
                     StatusCode::TOO_MANY_REQUESTS,
                     &ErrorBody::rate_limited(retry_after),
