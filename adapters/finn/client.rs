@@ -29,6 +29,7 @@ use crate::core::sessions::{SessionDetail, SessionList};
 use crate::core::upstream::{
     Admission, Breaker, BreakerPolicy, CallContext, Transition, UpstreamError, map_finn_error,
 };
+use crate::telemetry::CallSpan;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FinnInitError {
@@ -343,12 +344,17 @@ impl FinnClient {
             return Err(CallError::Open);
         }
         let started = Instant::now();
+        let mut span = CallSpan::start(call.op, "loa-finn");
         let result = self.send(call).await;
         let failed = match &result {
             Ok(_) => false,
             Err(CallError::Status { status, .. }) => !answered(*status),
             Err(_) => true,
         };
+        if failed {
+            span.failed();
+        }
+        drop(span);
         let outcome = if failed { "error" } else { "ok" };
         self.metrics.call(call.op, outcome, Some(started.elapsed()));
         let transition = self.with_breaker_state(|b, now| {

@@ -14,6 +14,7 @@ use futures_util::FutureExt;
 use super::tls::{self, SslMode};
 use crate::core::error::PortError;
 use crate::core::reputation::PoolMetrics;
+use crate::telemetry::CallSpan;
 
 /// How the pool reaches the database.
 #[derive(Clone, Debug)]
@@ -125,13 +126,18 @@ impl PgPool {
         &self,
         call: impl Future<Output = Result<T, PortError>>,
     ) -> Result<T, PortError> {
-        match tokio::time::timeout(self.deadline, call).await {
+        let mut span = CallSpan::start("postgresql call", "postgresql");
+        let result = match tokio::time::timeout(self.deadline, call).await {
             Ok(result) => result,
             Err(_) => Err(PortError::Unavailable(format!(
                 "database call exceeded {} ms",
                 self.deadline.as_millis()
             ))),
+        };
+        if result.is_err() {
+            span.failed();
         }
+        result
     }
 
     /// A connection, or `Unavailable` within the connect timeout.

@@ -19,6 +19,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::core::error::PortError;
+use crate::telemetry::CallSpan;
 
 /// How long one Redis call may take before the caller decides without it.
 pub const CALL_BUDGET: Duration = Duration::from_millis(150);
@@ -83,8 +84,12 @@ impl Redis {
     /// Runs `cmd` within the call budget. A failure after a success (and the reverse) is
     /// logged once: callers skip what Redis would have done and say nothing themselves.
     pub async fn call<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, PortError> {
+        let span = CallSpan::start("redis command", "redis");
         let mut conn = self.conn();
-        self.settle(tokio::time::timeout(CALL_BUDGET, cmd.query_async::<T>(&mut conn)).await)
+        self.settle(
+            span,
+            tokio::time::timeout(CALL_BUDGET, cmd.query_async::<T>(&mut conn)).await,
+        )
     }
 
     /// Runs a script within the call budget, as [`Redis::call`] runs a command.
@@ -92,12 +97,17 @@ impl Redis {
         &self,
         script: &redis::ScriptInvocation<'_>,
     ) -> Result<T, PortError> {
+        let span = CallSpan::start("redis script", "redis");
         let mut conn = self.conn();
-        self.settle(tokio::time::timeout(CALL_BUDGET, script.invoke_async::<T>(&mut conn)).await)
+        self.settle(
+            span,
+            tokio::time::timeout(CALL_BUDGET, script.invoke_async::<T>(&mut conn)).await,
+        )
     }
 
     fn settle<T>(
         &self,
+        mut span: CallSpan,
         answer: Result<redis::RedisResult<T>, tokio::time::error::Elapsed>,
     ) -> Result<T, PortError> {
         let answer = match answer {
@@ -108,6 +118,9 @@ impl Redis {
             )),
         };
         let down = answer.is_err();
+        if down {
+            span.failed();
+        }
         if self.down.swap(down, Ordering::Relaxed) != down {
             match &answer {
                 Err(e) => tracing::warn!(

@@ -123,6 +123,8 @@ pub struct Config {
     pub metrics: bool,
     /// The bearer token `/metrics` asks for, if any.
     pub metrics_token: Option<Secret>,
+    /// Where spans go (`OTEL_EXPORTER_OTLP_ENDPOINT`); none: no span is made.
+    pub otlp: Option<crate::telemetry::OtlpConfig>,
 }
 
 /// Where the rate limit is counted.
@@ -320,6 +322,40 @@ impl Config {
             }
         };
         let metrics_token = env.get("DIXIE_METRICS_TOKEN").map(Secret);
+        let otlp = match env.get("OTEL_EXPORTER_OTLP_ENDPOINT") {
+            None => None,
+            Some(endpoint) => {
+                if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                    return Err(bad(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        "must be an http:// or https:// URL".to_owned(),
+                    ));
+                }
+                let json = match env.get("OTEL_EXPORTER_OTLP_PROTOCOL").as_deref() {
+                    None | Some("http/protobuf") => false,
+                    Some("http/json") => true,
+                    Some(other) => {
+                        return Err(bad(
+                            "OTEL_EXPORTER_OTLP_PROTOCOL",
+                            format!(
+                                "must be http/protobuf or http/json (got {other:?}; gRPC is not built in)"
+                            ),
+                        ));
+                    }
+                };
+                let batch_delay = Duration::from_millis(env.int(
+                    "OTEL_BSP_SCHEDULE_DELAY",
+                    5000u64,
+                    1,
+                    60_000,
+                )?);
+                Some(crate::telemetry::OtlpConfig {
+                    endpoint,
+                    json,
+                    batch_delay,
+                })
+            }
+        };
         let schedule_callback_secret = env.get("DIXIE_SCHEDULE_CALLBACK_SECRET").map(Secret);
         let conviction_tier_ttl =
             Duration::from_secs(env.int("DIXIE_CONVICTION_TIER_TTL", 300u64, 0, 86_400)?);
@@ -386,6 +422,7 @@ impl Config {
             nats_url: env.get("NATS_URL"),
             metrics,
             metrics_token,
+            otlp,
         })
     }
 }

@@ -181,6 +181,21 @@ pub const VARS: &[VarSpec] = &[
         help: "bearer token GET /metrics asks for (401 without it)",
     },
     VarSpec {
+        name: "OTEL_EXPORTER_OTLP_ENDPOINT",
+        default: "(unset: no spans)",
+        help: "OpenTelemetry collector base URL (OTLP/HTTP; /v1/traces is appended): a span per request and per Finn, PostgreSQL and Redis call",
+    },
+    VarSpec {
+        name: "OTEL_EXPORTER_OTLP_PROTOCOL",
+        default: "http/protobuf",
+        help: "http/protobuf | http/json (gRPC is not built in: point the endpoint at the collector's HTTP port, 4318)",
+    },
+    VarSpec {
+        name: "OTEL_BSP_SCHEDULE_DELAY",
+        default: "5000",
+        help: "milliseconds spans wait to be exported in a batch, 1..60000",
+    },
+    VarSpec {
         name: "DIXIE_X402_ENABLED",
         default: "false",
         help: "true | false: x402 payment scaffold headers",

@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
 
 use error::{PanicToJson, framework_error};
 use middleware::{
-    AccessLog, AllowOn405, AllowTable, ApiGuard, BodyLimit, Cors, RecordMetrics, RequestIds,
+    AccessLog, AllowOn405, AllowTable, ApiGuard, BodyLimit, Cors, Observe, RequestIds,
     SecurityHeaders,
 };
 use state::{Adapters, Shared};
@@ -52,7 +52,7 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
             .with_get("/docs/"),
     );
     let allow = AllowOn405(routes.clone());
-    let record = RecordMetrics { metrics, routes };
+    let observe = Observe { metrics, routes };
     // Swagger UI embeds the document it is built with; it shows the finished one.
     let docs_html = api.swagger_ui_html().replacen(&raw, &spec, 1);
     let docs = poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone()));
@@ -76,7 +76,7 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
         .catch_all_error(framework_error)
         .with(allow)
         .with(CatchPanic::new().with_handler(PanicToJson))
-        .with(record)
+        .with(observe)
         .with(AccessLog)
         .with(body_limit)
         .with(cors)

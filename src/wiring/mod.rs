@@ -49,6 +49,8 @@ pub enum StartupError {
     Redis(String),
     #[error("{0}")]
     Nats(String),
+    #[error("{0}")]
+    Otlp(String),
     #[error("migrations failed: {0}")]
     Migrate(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -178,6 +180,11 @@ pub async fn run_on(
     ready: Option<oneshot::Sender<()>>,
 ) -> Result<(), StartupError> {
     let database = config.database.clone();
+    // Spans are exported until this function returns (the guard flushes what is pending).
+    let _tracing = match &config.otlp {
+        Some(otlp) => Some(crate::telemetry::start_tracing(otlp).map_err(StartupError::Otlp)?),
+        None => None,
+    };
     let redis = choose::redis(&config)?;
     let launch = Launch {
         redis: redis.clone(),

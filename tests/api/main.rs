@@ -20,6 +20,7 @@ mod learning;
 mod memory;
 mod metrics;
 mod openapi;
+mod otel;
 mod personality;
 mod pipeline;
 mod purity;

@@ -306,6 +306,37 @@ for backend in memory redis; do
   sleep 0.2
 done
 
+# What metrics cost: health and a warm chat turn on the same build and settings with metrics
+# recorded (the default) and not (DIXIE_METRICS=false), alternated twice to even out drift.
+warm_lua=$(wrk_script <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local i = (n % #tokens) + 1
+  return wrk.format("POST", "/api/chat",
+    {["content-type"] = "application/json", ["authorization"] = "Bearer " .. tokens[i]},
+    '{"prompt":"hello","stream":false,"sessionId":"bench-' .. i .. '"}')
+end
+LUA
+)
+declare -A obs_rps
+for round in 1 2; do
+  for metrics in true false; do
+    mp=$(free_port)
+    DIXIE_PORT=$mp FINN_URL="http://127.0.0.1:$finn_port" DIXIE_JWT_PRIVATE_KEY="$secret" \
+      DIXIE_RATE_LIMIT_RPM=1000000000 DIXIE_ALLOWLIST_PATH=/nonexistent/allowlist.json \
+      DIXIE_METRICS=$metrics "$target/release/dixie" >/dev/null 2>&1 & m_pid=$!; pids+=($m_pid)
+    wait_up "http://127.0.0.1:$mp/api/health"
+    load "GET /api/health, metrics $metrics ($round)" "http://127.0.0.1:$mp/api/health"
+    obs_rps[health_$metrics]=$(awk -v a="${obs_rps[health_$metrics]:-0}" -v b="$last_rps" 'BEGIN {print a+b}')
+    load "POST /api/chat warm, metrics $metrics ($round)" "http://127.0.0.1:$mp" -s "$warm_lua"
+    obs_rps[chat_$metrics]=$(awk -v a="${obs_rps[chat_$metrics]:-0}" -v b="$last_rps" 'BEGIN {print a+b}')
+    kill "$m_pid" 2>/dev/null || true
+    sleep 0.2
+  done
+done
+rm -f "$warm_lua"
+
 echo
 awk -v h="$pg_health_rps" -v b="$bare_rps" 'BEGIN {printf "health (PostgreSQL) / bare: %.0f%% (target >= 35%%)\n", 100*h/b}'
 awk -v h="$health_rps" -v b="$bare_rps" 'BEGIN {printf "health / bare: %.0f%% (target >= 50%%, stretch 70%%)\n", 100*h/b}'
@@ -318,6 +349,8 @@ awk -v b="$rss_streams_before" -v a="$rss_streams_after" -v n="$idle_open" 'BEGI
   per = (a - b) * 1024 / n; printf "idle streams: %d open, RSS %.1f -> %.1f MB, %.1f KB per stream, %.0f streams per GB (target >= 50000)\n", n, b, a, per, 1024*1024/per }'
 awk -v c="$memory_rps" 'BEGIN {printf "ownership-gated memory read: %.1fx the original'"'"'s 1.4-1.7k req/s authenticated route\n", c/1700}'
 awk -v c="$personality_rps" -v b="$bare_rps" -v n="$personality_calls" 'BEGIN {printf "personality (warm cache): %.0f%% of bare, %d Finn calls in the run\n", 100*c/b, n}'
+awk -v on="${obs_rps[health_true]}" -v off="${obs_rps[health_false]}" -v con="${obs_rps[chat_true]}" -v coff="${obs_rps[chat_false]}" \
+  'BEGIN {printf "metrics on / off: health %.1f%%, warm chat %.1f%% of the req/s (target >= 95%%)\n", 100*on/off, 100*con/coff}'
 awk -v m="$rl_memory_rps" -v r="$rl_redis_rps" 'BEGIN {printf "rate limit in Redis vs in memory (nonce route): %.0f%% of the req/s, +%.0f us per request\n", 100*r/m, 1e6/r - 1e6/m}'
 echo "review context: $aggregates aggregates, first answer partial/trajectory: $partial; $enrich_rps req/s"
 echo "startup to first 200 on /api/health: ${startup_ms} ms (includes curl polling every 10 ms; target <= 50 ms)"

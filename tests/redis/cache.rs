@@ -120,3 +120,40 @@ async fn with_redis_cut_every_request_asks_finn_and_none_fails() {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_redis_call_of_a_request_is_a_span_under_it() {
+    let receiver = crate::support::otlp::Receiver::start().await;
+    let finn = finn::spawn().await;
+    finn.set_personality("mibera:9", "Bera");
+    let (url, prefix, finn_url) = (redis_url(), fresh_prefix(), finn.url());
+    let app = spawn_app(&[
+        ("REDIS_URL", url.as_str()),
+        ("DIXIE_REDIS_PREFIX", prefix.as_str()),
+        ("FINN_URL", finn_url.as_str()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+    ])
+    .await;
+    let jwt = app.token_for(&Wallet::new(85)).await;
+    let resp = app
+        .http
+        .get(app.url("/api/personality/mibera:9"))
+        .bearer_auth(&jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let trace = resp.headers()["x-trace-id"].to_str().unwrap().to_owned();
+    let span = resp.headers()["x-span-id"].to_str().unwrap().to_owned();
+    // The rate limit's script, then cache reads and writes for the tier and the personality.
+    let spans = receiver.trace(&trace, 4).await;
+    let redis: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name.starts_with("redis ") && s.parent == span)
+        .collect();
+    assert!(redis.len() >= 3, "{spans:?}");
+    assert!(redis.iter().any(|s| s.name == "redis script"), "{spans:?}");
+    app.stop().await;
+}

@@ -6,6 +6,7 @@ pub mod cache_contract;
 pub mod contract;
 pub mod finn;
 pub mod nonce_contract;
+pub mod otlp;
 pub mod pg;
 pub mod proxy;
 pub mod ratelimit_contract;

@@ -23,6 +23,8 @@ const SPAN_ID: HeaderName = HeaderName::from_static("x-span-id");
 pub struct RequestId {
     id: Arc<str>,
     traceparent: Arc<str>,
+    span: TraceParent,
+    parent: Option<TraceParent>,
 }
 
 impl RequestId {
@@ -33,6 +35,11 @@ impl RequestId {
     /// `00-<trace id>-<span id>-<flags>`: what upstream calls carry, the span being their parent.
     pub fn traceparent(&self) -> &str {
         &self.traceparent
+    }
+
+    /// This request's span, and the caller's it continues (if any).
+    pub fn spans(&self) -> (&TraceParent, Option<&TraceParent>) {
+        (&self.span, self.parent.as_ref())
     }
 
     /// The context of an upstream call made for this request on behalf of `wallet`.
@@ -53,8 +60,9 @@ fn acceptable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
-/// This request's span: a child of a well-formed incoming `traceparent`, else a new trace.
-fn span_of(req: &Request) -> TraceParent {
+/// This request's span: a child of a well-formed incoming `traceparent` (returned too), else
+/// a new trace.
+fn span_of(req: &Request) -> (TraceParent, Option<TraceParent>) {
     let parent = req
         .headers()
         .get(TRACEPARENT)
@@ -69,7 +77,7 @@ fn span_of(req: &Request) -> TraceParent {
         Some(_) => [0; 16],
         None => *uuid::Uuid::new_v4().as_bytes(),
     };
-    TraceParent::child(parent, fresh, span)
+    (TraceParent::child(parent, fresh, span), parent)
 }
 
 pub struct RequestIds;
@@ -92,10 +100,13 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
             Some(incoming) if acceptable(incoming) => Arc::from(incoming),
             _ => Arc::from(uuid::Uuid::new_v4().to_string()),
         };
-        let traceparent: Arc<str> = Arc::from(span_of(&req).header());
+        let (span, parent) = span_of(&req);
+        let traceparent: Arc<str> = Arc::from(span.header());
         req.extensions_mut().insert(RequestId {
             id: id.clone(),
             traceparent: traceparent.clone(),
+            span,
+            parent,
         });
         let mut resp = self.0.get_response(req).await;
         let headers = resp.headers_mut();
