@@ -84,6 +84,7 @@ locals {
     LOG_LEVEL                      = "info"
     REDIS_URL                      = var.redis_url
     NATS_URL                       = var.nats_url
+    OTEL_EXPORTER_OTLP_ENDPOINT    = var.otel_exporter_otlp_endpoint
   }
 
   container_port = 3001

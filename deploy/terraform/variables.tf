@@ -80,6 +80,12 @@ variable "nats_url" {
   default     = ""
 }
 
+variable "otel_exporter_otlp_endpoint" {
+  description = "OTEL_EXPORTER_OTLP_ENDPOINT: the collector's OTLP/HTTP base URL (e.g. http://tempo.freeside.local:4318); empty: no spans"
+  type        = string
+  default     = ""
+}
+
 variable "secret_names" {
   description = "Secrets Manager names of the task's secrets"
   type = object({
