@@ -3,10 +3,11 @@
 //! streams, the PostgreSQL pool, Redis and NATS, dropped signals and log lines. Finn's call
 //! metrics are registered by its adapter into the same registry.
 //!
-//! Recording a request costs one counter and one histogram update (a read lock and a hash
-//! lookup each); nothing is recorded when metrics are off.
+//! Recording a request costs one counter increment and one histogram observation on handles
+//! resolved once per route, method and status ([`RouteRecorder`]): no label hashing and no
+//! registry lock on the request path. Nothing is recorded when metrics are off.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -152,24 +153,23 @@ impl Metrics {
         self.enabled
     }
 
-    /// One response of `route` (a template, or [`UNMATCHED`]).
-    pub fn request(&self, method: &'static str, route: &Arc<String>, status: u16, took: Duration) {
-        if !self.enabled {
-            return;
-        }
+    fn request_counter(&self, method: &'static str, route: &Arc<String>, status: u16) -> Counter {
         self.requests
             .get_or_create(&RequestLabels {
                 method,
                 route: route.clone(),
                 status,
             })
-            .inc();
+            .clone()
+    }
+
+    fn latency_histogram(&self, method: &'static str, route: &Arc<String>) -> Histogram {
         self.latency
             .get_or_create(&RouteLabels {
                 method,
                 route: route.clone(),
             })
-            .observe(took.as_secs_f64());
+            .clone()
     }
 
     pub fn rate_limited(&self) {
@@ -210,17 +210,95 @@ fn catch_up(counter: &Counter, total: u64) {
     }
 }
 
-/// The label of a request method (`OTHER` for an unusual one, so the label set stays bounded).
-pub fn method_label(method: &poem::http::Method) -> &'static str {
+/// Method labels; an unusual method is `OTHER`, so the label set stays bounded.
+const METHODS: [&str; 8] = [
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "OTHER",
+];
+
+/// The index in [`METHODS`] of a request method.
+pub fn method_index(method: &poem::http::Method) -> usize {
     use poem::http::Method;
     match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        _ => "OTHER",
+        Method::GET => 0,
+        Method::POST => 1,
+        Method::PUT => 2,
+        Method::DELETE => 3,
+        Method::PATCH => 4,
+        Method::HEAD => 5,
+        Method::OPTIONS => 6,
+        _ => 7,
+    }
+}
+
+/// The label of the method of index `i`.
+pub fn method_name(i: usize) -> &'static str {
+    METHODS[i.min(METHODS.len() - 1)]
+}
+
+/// Statuses whose counters are kept resolved; another goes through the registry.
+const STATUSES: [u16; 16] = [
+    200, 201, 204, 301, 304, 400, 401, 403, 404, 405, 409, 413, 429, 500, 502, 503,
+];
+
+/// Every route's metric handles, resolved on first use and kept, so that recording a response
+/// is an array index and two atomic updates. Routes are indexed as the route table indexes
+/// them; the last index is [`UNMATCHED`].
+pub struct RouteRecorder {
+    metrics: Arc<Metrics>,
+    labels: Vec<Arc<String>>,
+    /// By (route, method).
+    latency: Vec<OnceLock<Histogram>>,
+    /// By (route, method, status in [`STATUSES`]).
+    counts: Vec<OnceLock<Counter>>,
+}
+
+impl RouteRecorder {
+    /// Handles for `templates` (the route table's labels, in its order) and [`UNMATCHED`].
+    pub fn new(metrics: Arc<Metrics>, mut templates: Vec<Arc<String>>) -> Self {
+        templates.push(Arc::new(UNMATCHED.to_owned()));
+        let pairs = templates.len() * METHODS.len();
+        RouteRecorder {
+            metrics,
+            latency: (0..pairs).map(|_| OnceLock::new()).collect(),
+            counts: (0..pairs * STATUSES.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+            labels: templates,
+        }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The index of unmatched paths.
+    pub fn unmatched(&self) -> usize {
+        self.labels.len() - 1
+    }
+
+    /// The label of route `route`.
+    pub fn label(&self, route: usize) -> &str {
+        self.labels.get(route).map_or(UNMATCHED, |l| l.as_str())
+    }
+
+    /// One response of route `route` (an index of [`RouteRecorder::new`]'s templates).
+    pub fn record(&self, route: usize, method: usize, status: u16, took: Duration) {
+        let m = &self.metrics;
+        if !m.enabled {
+            return;
+        }
+        let route = route.min(self.unmatched());
+        let method = method.min(METHODS.len() - 1);
+        let (name, label) = (METHODS[method], &self.labels[route]);
+        let pair = route * METHODS.len() + method;
+        self.latency[pair]
+            .get_or_init(|| m.latency_histogram(name, label))
+            .observe(took.as_secs_f64());
+        match STATUSES.iter().position(|s| *s == status) {
+            Some(i) => self.counts[pair * STATUSES.len() + i]
+                .get_or_init(|| m.request_counter(name, label, status))
+                .inc(),
+            None => m.request_counter(name, label, status).inc(),
+        };
     }
 }

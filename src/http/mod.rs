@@ -23,6 +23,7 @@ use poem::{Endpoint, EndpointExt, Response, Route};
 use tokio::net::TcpListener;
 
 use error::{PanicToJson, framework_error};
+use metrics::RouteRecorder;
 use middleware::{
     AccessLog, AllowOn405, AllowTable, ApiGuard, BodyLimit, Cors, Observe, RequestIds,
     SecurityHeaders,
@@ -52,7 +53,11 @@ pub fn app<A: Adapters>(state: Shared<A>) -> impl Endpoint<Output = Response> + 
             .with_get("/docs/"),
     );
     let allow = AllowOn405(routes.clone());
-    let observe = Observe { metrics, routes };
+    let recorder = RouteRecorder::new(metrics, routes.templates());
+    let observe = Observe {
+        recorder: std::sync::Arc::new(recorder),
+        routes,
+    };
     // Swagger UI embeds the document it is built with; it shows the finished one.
     let docs_html = api.swagger_ui_html().replacen(&raw, &spec, 1);
     let docs = poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone()));

@@ -120,7 +120,7 @@ load "POST /api/chat (new session, whole turn)" "http://127.0.0.1:$chat_port" -s
 chat_new_rps=$last_rps
 rm -f "$lua"
 # A turn in an existing session, every identity answer warm (tier, dNFT, memory): the hot path.
-lua=$(wrk_script <<'LUA'
+warm_lua=$(wrk_script <<'LUA'
 local n = 0
 request = function()
   n = n + 1
@@ -132,11 +132,10 @@ end
 LUA
 )
 before=$(finn_total)
-load "POST /api/chat (existing session, warm caches)" "http://127.0.0.1:$chat_port" -s "$lua"
+load "POST /api/chat (existing session, warm caches)" "http://127.0.0.1:$chat_port" -s "$warm_lua"
 chat_rps=$last_rps
 finn_calls=$(( $(finn_total) - before ))
 calls_per_chat=$(awk -v c="$finn_calls" -v r="$last_reqs" 'BEGIN {printf "%.2f", c/r}')
-rm -f "$lua"
 proxy_port=$(free_port)
 "$target/release/examples/bare_proxy" "$proxy_port" "http://127.0.0.1:$finn_port" & pids+=($!)
 sleep 0.3
@@ -307,20 +306,10 @@ for backend in memory redis; do
 done
 
 # What metrics cost: health and a warm chat turn on the same build and settings with metrics
-# recorded (the default) and not (DIXIE_METRICS=false), alternated twice to even out drift.
-warm_lua=$(wrk_script <<'LUA'
-local n = 0
-request = function()
-  n = n + 1
-  local i = (n % #tokens) + 1
-  return wrk.format("POST", "/api/chat",
-    {["content-type"] = "application/json", ["authorization"] = "Bearer " .. tokens[i]},
-    '{"prompt":"hello","stream":false,"sessionId":"bench-' .. i .. '"}')
-end
-LUA
-)
+# recorded (the default) and not (DIXIE_METRICS=false), alternated three times to even out
+# drift (this machine drifts by 10-20 % between runs of the same build).
 declare -A obs_rps
-for round in 1 2; do
+for round in 1 2 3; do
   for metrics in true false; do
     mp=$(free_port)
     DIXIE_PORT=$mp FINN_URL="http://127.0.0.1:$finn_port" DIXIE_JWT_PRIVATE_KEY="$secret" \

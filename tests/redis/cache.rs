@@ -22,23 +22,8 @@ mod contract {
     crate::cache_contract!(super::redis_cache);
 }
 
-/// One signing key for every replica, as a deployment has.
-const JWT_SECRET: &str = "replicas-share-this-hs256-secret-0123456789";
-
 async fn replicas(finn: &FinnStandin, redis_url: &str, prefix: &str) -> Vec<TestApp> {
-    let finn_url = finn.url();
-    let vars = [
-        ("REDIS_URL", redis_url),
-        ("DIXIE_REDIS_PREFIX", prefix),
-        ("FINN_URL", finn_url.as_str()),
-        ("FINN_TIMEOUT_MS", "500"),
-        ("DIXIE_JWT_PRIVATE_KEY", JWT_SECRET),
-    ];
-    let mut apps = Vec::new();
-    for _ in 0..3 {
-        apps.push(spawn_app(&vars).await);
-    }
-    apps
+    crate::replicas(finn, redis_url, prefix, 3, &[]).await
 }
 
 async fn exists(key: &str) -> bool {

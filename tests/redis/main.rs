@@ -51,6 +51,34 @@ pub async fn connection() -> redis::aio::MultiplexedConnection {
         .expect("the test Redis answers")
 }
 
+/// One signing key for every replica, as a deployment has.
+const JWT_SECRET: &str = "replicas-share-this-hs256-secret-0123456789";
+
+/// `n` app instances sharing `redis_url` under `prefix`, the Finn stand-in and a signing key,
+/// with `vars` on top.
+pub async fn replicas(
+    finn: &support::finn::FinnStandin,
+    redis_url: &str,
+    prefix: &str,
+    n: usize,
+    vars: &[(&str, &str)],
+) -> Vec<support::TestApp> {
+    let finn_url = finn.url();
+    let mut all = vec![
+        ("REDIS_URL", redis_url),
+        ("DIXIE_REDIS_PREFIX", prefix),
+        ("FINN_URL", finn_url.as_str()),
+        ("FINN_TIMEOUT_MS", "1000"),
+        ("DIXIE_JWT_PRIVATE_KEY", JWT_SECRET),
+    ];
+    all.extend_from_slice(vars);
+    let mut apps = Vec::new();
+    for _ in 0..n {
+        apps.push(support::spawn_app(&all).await);
+    }
+    apps
+}
+
 pub fn lazy(prefix: &str) -> Redis {
     Redis::connect_lazy(&redis_url(), prefix).unwrap()
 }

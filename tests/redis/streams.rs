@@ -10,7 +10,7 @@ use crate::support::finn::{self, FinnStandin};
 use crate::support::proxy::Proxy;
 use crate::support::siwe::Wallet;
 use crate::support::ws::{chat, connect, frames_until, ticket, types};
-use crate::support::{TestApp, spawn_app};
+use crate::support::TestApp;
 use crate::{fresh_prefix, lazy, redis_addr, redis_url};
 
 pub struct NoCleanup;
@@ -33,24 +33,15 @@ mod contract {
     crate::stream_contract!(super::redis_streams);
 }
 
-/// One signing key for every replica, as a deployment has.
-const JWT_SECRET: &str = "replicas-share-this-hs256-secret-0123456789";
-
 async fn replicas(finn: &FinnStandin, redis_url: &str, prefix: &str, n: usize) -> Vec<TestApp> {
-    let finn_url = finn.url();
-    let vars = [
-        ("REDIS_URL", redis_url),
-        ("DIXIE_REDIS_PREFIX", prefix),
-        ("FINN_URL", finn_url.as_str()),
-        ("FINN_TIMEOUT_MS", "1000"),
-        ("DIXIE_JWT_PRIVATE_KEY", JWT_SECRET),
-        ("DIXIE_CHAT_HANDOFF_SECS", "2"),
-    ];
-    let mut apps = Vec::new();
-    for _ in 0..n {
-        apps.push(spawn_app(&vars).await);
-    }
-    apps
+    crate::replicas(
+        finn,
+        redis_url,
+        prefix,
+        n,
+        &[("DIXIE_CHAT_HANDOFF_SECS", "2")],
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -71,10 +71,11 @@ impl AllowTable {
         self
     }
 
-    fn row(&self, path: &str) -> Option<&Row> {
+    /// The index of the route `path` belongs to.
+    pub fn index(&self, path: &str) -> Option<usize> {
         let path = path.trim_start_matches('/');
         let count = path.split('/').count();
-        self.0.iter().find(|row| {
+        self.0.iter().position(|row| {
             row.segments.len() == count
                 && row
                     .segments
@@ -86,12 +87,17 @@ impl AllowTable {
 
     /// The `Allow` value of the route `path` belongs to.
     pub fn lookup(&self, path: &str) -> Option<&HeaderValue> {
-        self.row(path).map(|row| &row.allow)
+        self.index(path).map(|i| &self.0[i].allow)
     }
 
     /// The label of the route `path` belongs to (`/api/schedule/:id`).
     pub fn template(&self, path: &str) -> Option<&Arc<String>> {
-        self.row(path).map(|row| &row.template)
+        self.index(path).map(|i| &self.0[i].template)
+    }
+
+    /// Every route's label, in index order.
+    pub fn templates(&self) -> Vec<Arc<String>> {
+        self.0.iter().map(|row| row.template.clone()).collect()
     }
 }
 

@@ -9,11 +9,11 @@ use opentelemetry::trace::FutureExt;
 use poem::{Endpoint, Middleware, Request, Response, Result};
 
 use super::{AllowTable, RequestId};
-use crate::http::metrics::{Metrics, UNMATCHED, method_label};
+use crate::http::metrics::{RouteRecorder, method_index, method_name};
 use crate::telemetry;
 
 pub struct Observe {
-    pub metrics: Arc<Metrics>,
+    pub recorder: Arc<RouteRecorder>,
     pub routes: Arc<AllowTable>,
 }
 
@@ -23,18 +23,16 @@ impl<E: Endpoint> Middleware<E> for Observe {
     fn transform(&self, ep: E) -> Self::Output {
         ObserveEndpoint {
             inner: ep,
-            metrics: self.metrics.clone(),
+            recorder: self.recorder.clone(),
             routes: self.routes.clone(),
-            unmatched: Arc::new(UNMATCHED.to_owned()),
         }
     }
 }
 
 pub struct ObserveEndpoint<E> {
     inner: E,
-    metrics: Arc<Metrics>,
+    recorder: Arc<RouteRecorder>,
     routes: Arc<AllowTable>,
-    unmatched: Arc<String>,
 }
 
 impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
@@ -42,20 +40,20 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
 
     async fn call(&self, req: Request) -> Result<Response> {
         let tracing = telemetry::tracing_enabled();
-        if !self.metrics.enabled() && !tracing {
+        if !self.recorder.metrics().enabled() && !tracing {
             return Ok(self.inner.get_response(req).await);
         }
         let start = Instant::now();
-        let method = method_label(req.method());
+        let method = method_index(req.method());
         let route = self
             .routes
-            .template(req.uri().path())
-            .unwrap_or(&self.unmatched)
-            .clone();
+            .index(req.uri().path())
+            .unwrap_or(self.recorder.unmatched());
         let span = if tracing {
             req.extensions().get::<RequestId>().and_then(|id| {
                 let (span, parent) = id.spans();
-                telemetry::request_span(format!("{method} {route}"), span, parent)
+                let name = format!("{} {}", method_name(method), self.recorder.label(route));
+                telemetry::request_span(name, span, parent)
             })
         } else {
             None
@@ -65,10 +63,10 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             None => self.inner.get_response(req).await,
         };
         let status = resp.status().as_u16();
-        self.metrics
-            .request(method, &route, status, start.elapsed());
+        self.recorder.record(route, method, status, start.elapsed());
         if let Some(cx) = &span {
-            telemetry::end_request_span(cx, method, &route, status);
+            let route = self.recorder.label(route);
+            telemetry::end_request_span(cx, method_name(method), route, status);
         }
         Ok(resp)
     }
