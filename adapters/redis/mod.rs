@@ -13,8 +13,8 @@ pub use persistence::{Fallback, WithRedis};
 pub use streams::{RedisHandoffStore, RedisTicketStore};
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -31,7 +31,14 @@ pub struct Redis {
     prefix: String,
     /// Whether the last call failed, so that an outage is logged once, not per call.
     down: Arc<AtomicBool>,
+    /// While down: milliseconds since `epoch` before which calls fail at once instead of
+    /// waiting out the budget (one call per [`RETRY_EVERY`] finds out whether Redis is back).
+    retry_at: Arc<AtomicU64>,
+    epoch: Instant,
 }
+
+/// How often calls try Redis again while it is down.
+pub const RETRY_EVERY: Duration = Duration::from_secs(1);
 
 impl Redis {
     /// Parses `url` and prepares the connection; nothing is sent until the first call.
@@ -51,6 +58,8 @@ impl Redis {
             conn,
             prefix: prefix.to_owned(),
             down: Arc::new(AtomicBool::new(false)),
+            retry_at: Arc::new(AtomicU64::new(0)),
+            epoch: Instant::now(),
         })
     }
 
@@ -84,6 +93,7 @@ impl Redis {
     /// Runs `cmd` within the call budget. A failure after a success (and the reverse) is
     /// logged once: callers skip what Redis would have done and say nothing themselves.
     pub async fn call<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, PortError> {
+        self.not_resting()?;
         let span = CallSpan::start("redis command", "redis");
         let mut conn = self.conn();
         self.settle(
@@ -97,12 +107,28 @@ impl Redis {
         &self,
         script: &redis::ScriptInvocation<'_>,
     ) -> Result<T, PortError> {
+        self.not_resting()?;
         let span = CallSpan::start("redis script", "redis");
         let mut conn = self.conn();
         self.settle(
             span,
             tokio::time::timeout(CALL_BUDGET, script.invoke_async::<T>(&mut conn)).await,
         )
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Fails at once while Redis is down and the next try is not due: a request then pays no
+    /// budget for each of its Redis calls during an outage.
+    fn not_resting(&self) -> Result<(), PortError> {
+        if self.down.load(Ordering::Relaxed)
+            && self.now_ms() < self.retry_at.load(Ordering::Relaxed)
+        {
+            return Err(PortError::Unavailable("Redis is down".to_owned()));
+        }
+        Ok(())
     }
 
     fn settle<T>(
@@ -120,6 +146,8 @@ impl Redis {
         let down = answer.is_err();
         if down {
             span.failed();
+            let next = self.now_ms().saturating_add(RETRY_EVERY.as_millis() as u64);
+            self.retry_at.store(next, Ordering::Relaxed);
         }
         if self.down.swap(down, Ordering::Relaxed) != down {
             match &answer {

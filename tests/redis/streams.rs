@@ -6,11 +6,11 @@ use std::time::Duration;
 use dixie::adapters::redis::{RedisHandoffStore, RedisTicketStore};
 use serde_json::json;
 
+use crate::support::TestApp;
 use crate::support::finn::{self, FinnStandin};
 use crate::support::proxy::Proxy;
 use crate::support::siwe::Wallet;
 use crate::support::ws::{chat, connect, frames_until, ticket, types};
-use crate::support::TestApp;
 use crate::{fresh_prefix, lazy, redis_addr, redis_url};
 
 pub struct NoCleanup;
@@ -33,21 +33,22 @@ mod contract {
     crate::stream_contract!(super::redis_streams);
 }
 
-async fn replicas(finn: &FinnStandin, redis_url: &str, prefix: &str, n: usize) -> Vec<TestApp> {
-    crate::replicas(
-        finn,
-        redis_url,
-        prefix,
-        n,
-        &[("DIXIE_CHAT_HANDOFF_SECS", "2")],
-    )
-    .await
+/// `n` replicas whose chat calls deliver a prompt no stream took after `handoff` seconds.
+async fn replicas(
+    finn: &FinnStandin,
+    redis_url: &str,
+    prefix: &str,
+    n: usize,
+    handoff: &str,
+) -> Vec<TestApp> {
+    let vars = [("DIXIE_CHAT_HANDOFF_SECS", handoff)];
+    crate::replicas(finn, redis_url, prefix, n, &vars).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_ticket_and_stream_may_each_reach_another_replica() {
     let finn = finn::spawn().await;
-    let apps = replicas(&finn, &redis_url(), &fresh_prefix(), 3).await;
+    let apps = replicas(&finn, &redis_url(), &fresh_prefix(), 3, "2").await;
     let jwt = apps[0].token_for(&Wallet::new(83)).await;
 
     let answer = chat(&apps[0], &jwt, json!({"prompt": "hello"})).await;
@@ -91,6 +92,7 @@ async fn with_redis_cut_a_replica_streams_on_its_own_store() {
         &format!("redis://{}", proxy.addr),
         &fresh_prefix(),
         1,
+        "10",
     )
     .await;
     let app = &apps[0];
