@@ -12,9 +12,10 @@ use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::lookups::LookupCache;
+use super::lookups::HoldingsCache;
 use super::metrics::FinnMetrics;
 use super::stream::{StreamTarget, default_ws_url};
+use crate::adapters::redis::SharedCache;
 use crate::core::autonomous::Permissions;
 use crate::core::identity::OracleIdentity;
 use crate::core::memory::{HistoryQuery, MemoryProjection, SealingPolicy};
@@ -116,8 +117,9 @@ pub struct FinnClient {
     base: Arc<Url>,
     breaker: Arc<Mutex<Breaker>>,
     epoch: Instant,
-    /// Each wallet's holdings, reused (shared by the clones of one client).
-    holdings: Arc<LookupCache<Vec<Ownership>>>,
+    /// Each wallet's holdings, reused (by the clones of one client, and by the replicas when
+    /// the cache is Redis's).
+    holdings: HoldingsCache,
     /// Where and how the stream connects (token included: never logged).
     stream: Arc<StreamTarget>,
     metrics: FinnMetrics,
@@ -228,7 +230,7 @@ impl FinnClient {
             base: Arc::new(base),
             breaker: Arc::new(Mutex::new(Breaker::new(policy))),
             epoch: Instant::now(),
-            holdings: Arc::default(),
+            holdings: HoldingsCache::default(),
             stream: Arc::new(stream),
             metrics: FinnMetrics::default(),
         })
@@ -282,6 +284,12 @@ impl FinnClient {
         }
         url.set_path(&path);
         url
+    }
+
+    /// Reuses holdings through `cache` (the replicas' when it is Redis's).
+    pub fn with_holdings_cache(mut self, cache: SharedCache) -> Self {
+        self.holdings = HoldingsCache::on(cache);
+        self
     }
 
     /// This client's call metrics (registered by wiring).
@@ -542,12 +550,11 @@ impl OwnershipResolver for FinnClient {
         ctx: &CallContext,
         wallet: &str,
     ) -> Result<Vec<Ownership>, UpstreamError> {
-        if let Some(answer) = self.holdings.get(wallet, Instant::now()) {
-            return Ok(answer.unwrap_or_default());
+        if let Some(answer) = self.holdings.get(wallet).await {
+            return Ok(answer);
         }
         let holdings = self.ask_holdings(ctx, wallet).await?;
-        let kept = (!holdings.is_empty()).then(|| holdings.clone());
-        self.holdings.put(wallet, kept, Instant::now());
+        self.holdings.put(wallet, &holdings).await;
         Ok(holdings)
     }
 }

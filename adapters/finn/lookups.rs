@@ -1,39 +1,54 @@
 //! Per-wallet reuse of Finn's identity lookups (§16): an answer for 5 minutes, "holds no dNFT"
-//! for 1 minute, a failure never (it is not put). Bounded by [`TtlMap`].
+//! for 1 minute, a failure never (it is not put). Kept in the cache the replicas share
+//! (`ownership:{lowercase wallet}`; this process's own when there is no Redis).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::core::ttl::TtlMap;
+use crate::adapters::memory::MemoryCache;
+use crate::adapters::redis::SharedCache;
+use crate::core::cache::Cached;
+use crate::core::ownership::Ownership;
 
 /// How long a wallet's dNFT answer is reused.
 const HELD_TTL: Duration = Duration::from_secs(300);
 /// How long "holds none" is reused (shorter: a new holder shows up quickly).
 const NONE_TTL: Duration = Duration::from_secs(60);
-const CAPACITY: usize = 10_000;
+/// The cache key prefix of holdings.
+const PREFIX: &str = "ownership:";
 
-/// Answers by lowercase wallet.
-pub(crate) struct LookupCache<V> {
-    entries: TtlMap<Option<V>>,
+/// Holdings by lowercase wallet.
+#[derive(Clone)]
+pub(crate) struct HoldingsCache {
+    held: Cached<SharedCache>,
+    none: Cached<SharedCache>,
 }
 
-impl<V: Clone> Default for LookupCache<V> {
+impl Default for HoldingsCache {
     fn default() -> Self {
-        LookupCache {
-            entries: TtlMap::new(CAPACITY),
+        HoldingsCache::on(SharedCache::Local(MemoryCache::default()))
+    }
+}
+
+impl HoldingsCache {
+    pub(crate) fn on(cache: SharedCache) -> Self {
+        HoldingsCache {
+            held: Cached::new(cache.clone(), PREFIX, HELD_TTL),
+            none: Cached::new(cache, PREFIX, NONE_TTL),
         }
     }
-}
 
-impl<V: Clone> LookupCache<V> {
-    /// The reused answer for `wallet`, if one is fresh.
-    pub(crate) fn get(&self, wallet: &str, now: Instant) -> Option<Option<V>> {
-        self.entries.get(&wallet.to_ascii_lowercase(), now)
+    /// The reused answer for `wallet`, if one is fresh (empty: it holds none).
+    pub(crate) async fn get(&self, wallet: &str) -> Option<Vec<Ownership>> {
+        self.held.get(&wallet.to_ascii_lowercase()).await
     }
 
-    pub(crate) fn put(&self, wallet: &str, answer: Option<V>, now: Instant) {
-        let ttl = if answer.is_some() { HELD_TTL } else { NONE_TTL };
-        self.entries
-            .put(wallet.to_ascii_lowercase(), answer, now + ttl, now);
+    pub(crate) async fn put(&self, wallet: &str, holdings: &[Ownership]) {
+        let kept = if holdings.is_empty() {
+            &self.none
+        } else {
+            &self.held
+        };
+        kept.put(&wallet.to_ascii_lowercase(), &holdings).await;
     }
 }
 
@@ -41,27 +56,21 @@ impl<V: Clone> LookupCache<V> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn answers_live_five_minutes_and_none_one() {
-        let cache = LookupCache::<String>::default();
-        let t0 = Instant::now();
-        cache.put("0xAbC", Some("nft-1".into()), t0);
-        cache.put("0xdef", None, t0);
-        assert_eq!(cache.get("0xabc", t0), Some(Some("nft-1".into())));
-        assert_eq!(cache.get("0xDEF", t0), Some(None));
-        let later = t0 + Duration::from_secs(61);
-        assert_eq!(cache.get("0xabc", later), Some(Some("nft-1".into())));
-        assert_eq!(cache.get("0xdef", later), None);
-        assert_eq!(cache.get("0xabc", t0 + Duration::from_secs(301)), None);
+    fn owned(nft: &str) -> Vec<Ownership> {
+        vec![Ownership {
+            nft_id: nft.into(),
+            owner_wallet: "0xabc".into(),
+            delegated_wallets: vec![],
+        }]
     }
 
-    #[test]
-    fn it_stays_bounded() {
-        let cache = LookupCache::<u8>::default();
-        let t0 = Instant::now();
-        for i in 0..CAPACITY + 5 {
-            cache.put(&format!("w{i}"), Some(1), t0);
-        }
-        assert!(cache.entries.len() <= CAPACITY);
+    #[tokio::test]
+    async fn answers_are_kept_by_lowercase_wallet_and_none_too() {
+        let cache = HoldingsCache::default();
+        cache.put("0xAbC", &owned("nft-1")).await;
+        cache.put("0xdef", &[]).await;
+        assert_eq!(cache.get("0xabc").await, Some(owned("nft-1")));
+        assert_eq!(cache.get("0xDEF").await, Some(vec![]));
+        assert_eq!(cache.get("0x123").await, None);
     }
 }

@@ -1,5 +1,7 @@
 //! Finn calls for `/metrics`: how many by operation and outcome, how long, and the breaker.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -25,9 +27,10 @@ struct OperationLabels {
     operation: &'static str,
 }
 
-/// Shared by the clones of one client.
+/// Shared by the clones of one client. Records nothing until registered.
 #[derive(Clone)]
 pub struct FinnMetrics {
+    on: Arc<AtomicBool>,
     calls: Family<CallLabels, Counter>,
     latency: Family<OperationLabels, Histogram, fn() -> Histogram>,
     circuit: Gauge,
@@ -36,6 +39,7 @@ pub struct FinnMetrics {
 impl Default for FinnMetrics {
     fn default() -> Self {
         FinnMetrics {
+            on: Arc::new(AtomicBool::new(false)),
             calls: Family::default(),
             latency: Family::new_with_constructor(latency_histogram),
             circuit: Gauge::default(),
@@ -44,7 +48,9 @@ impl Default for FinnMetrics {
 }
 
 impl FinnMetrics {
+    /// Registers the families in `registry` and starts recording.
     pub fn register(&self, registry: &mut Registry) {
+        self.on.store(true, Ordering::Relaxed);
         registry.register(
             "dixie_finn_requests",
             "Finn calls by operation and outcome",
@@ -68,6 +74,9 @@ impl FinnMetrics {
         outcome: &'static str,
         took: Option<Duration>,
     ) {
+        if !self.on.load(Ordering::Relaxed) {
+            return;
+        }
         self.calls
             .get_or_create(&CallLabels { operation, outcome })
             .inc();

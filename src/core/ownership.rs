@@ -1,7 +1,7 @@
 //! Wallet → dNFT ownership as the upstream (Finn) reports it.
 
 /// Who owns a dNFT and who may act for the owner.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ownership {
     /// Finn's id of the dNFT: canonical `collection:tokenId`, or an older plain id.
     pub nft_id: String,

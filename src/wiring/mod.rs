@@ -268,14 +268,16 @@ where
         ready,
     } = launch;
     let settings = choose::settings(&config)?;
+    let fleet = choose::fleet(&config, redis).await?;
     let parts: Parts<App<D, S>> = Parts {
         finn: FinnClient::new(&config.finn_url, config.finn_timeout)?
             .with_auth_token(config.finn_auth_token.as_ref().map(Secret::expose))?
-            .with_stream_url(config.finn_ws_url.as_deref())?,
+            .with_stream_url(config.finn_ws_url.as_deref())?
+            .with_holdings_cache(fleet.cache.clone()),
         payment: Payments::new(config.x402_enabled),
         allowlist: FileAllowlist::new(&config.allowlist_path),
         corpus: FileCorpus::new(config.knowledge_dir.clone()),
-        fleet: choose::fleet(&config, redis).await?,
+        fleet,
         db,
         signer,
     };
@@ -318,7 +320,9 @@ where
 /// The metrics registry: Finn's call metrics, then the HTTP layer's.
 fn metrics(config: &Config, finn: &FinnClient) -> Metrics {
     let mut registry = prometheus_client::registry::Registry::default();
-    finn.metrics().register(&mut registry);
+    if config.metrics {
+        finn.metrics().register(&mut registry);
+    }
     let configured = Configured {
         redis: config.redis_url.is_some(),
         nats: config.nats_url.is_some(),
