@@ -1,5 +1,6 @@
 //! One choice per family from the configuration, and the settings the handlers read.
 
+use crate::adapters::finn::FinnClient;
 use crate::adapters::fleet::Fleet;
 use crate::adapters::jwt::{
     Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
@@ -9,6 +10,7 @@ use crate::adapters::redis::Redis;
 use crate::config::{Config, JwtKey, RateLimitBackend};
 use crate::core::auth::login::{LoginPolicy, NonceKey};
 use crate::core::auth::siwe::SiwePolicy;
+use crate::http::metrics::{Configured, Metrics};
 use crate::http::{self, state::Settings};
 
 use super::StartupError;
@@ -153,4 +155,17 @@ pub(super) async fn fleet(config: &Config, redis: Option<Redis>) -> Result<Fleet
         None => Signals::Off,
     };
     Ok(fleet.with_signals(signals))
+}
+
+/// The metrics registry: Finn's call metrics, then the HTTP layer's.
+pub(super) fn metrics(config: &Config, finn: &FinnClient) -> Metrics {
+    let mut registry = prometheus_client::registry::Registry::default();
+    if config.metrics {
+        finn.metrics().register(&mut registry);
+    }
+    let configured = Configured {
+        redis: config.redis_url.is_some(),
+        nats: config.nats_url.is_some(),
+    };
+    Metrics::new(registry, config.metrics, configured)
 }

@@ -24,7 +24,6 @@ use crate::config::{Config, ConfigError, DatabaseConfig, Secret};
 use crate::core::auth::allowlist::Access;
 use crate::core::families::Persistence;
 use crate::core::ports::{AllowlistStore, ReputationStore, TokenSigner};
-use crate::http::metrics::{Configured, Metrics};
 use crate::http::{
     self,
     state::{Adapters, AppState, Parts, Shared, Wired},
@@ -300,7 +299,7 @@ where
         );
     }
     let access = access_from(parts.allowlist.load().await, &config.allowlist_path);
-    let metrics = metrics(&config, &parts.finn);
+    let metrics = choose::metrics(&config, &parts.finn);
     let state = AppState::new(parts, settings, access, metrics);
     let watcher = tokio::spawn(watch_allowlist(state.clone()));
     if let Some(ready) = ready {
@@ -315,19 +314,6 @@ where
     served.map_err(StartupError::Serve)?;
     tracing::info!(event = "stopped", "dixie-bff stopped");
     Ok(())
-}
-
-/// The metrics registry: Finn's call metrics, then the HTTP layer's.
-fn metrics(config: &Config, finn: &FinnClient) -> Metrics {
-    let mut registry = prometheus_client::registry::Registry::default();
-    if config.metrics {
-        finn.metrics().register(&mut registry);
-    }
-    let configured = Configured {
-        redis: config.redis_url.is_some(),
-        nats: config.nats_url.is_some(),
-    };
-    Metrics::new(registry, config.metrics, configured)
 }
 
 /// How often the allowlist is re-read, so that an edit by an operator or another replica
@@ -419,7 +405,7 @@ pub fn openapi_spec(yaml: bool) -> String {
         fleet: Fleet::local(defaults.rate_limit_rpm),
     };
     let settings = choose::settings(&defaults).expect("the defaults' settings build");
-    let metrics = metrics(&defaults, &parts.finn);
+    let metrics = choose::metrics(&defaults, &parts.finn);
     let state = AppState::new(parts, settings, Access::Open, metrics);
     let service = http::api::service(state);
     let finished = http::api::document::finish(&service.spec());

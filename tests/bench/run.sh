@@ -306,10 +306,10 @@ for backend in memory redis; do
 done
 
 # What metrics cost: health and a warm chat turn on the same build and settings with metrics
-# recorded (the default) and not (DIXIE_METRICS=false), alternated three times to even out
-# drift (this machine drifts by 10-20 % between runs of the same build).
+# recorded (the default) and not (DIXIE_METRICS=false), alternated BENCH_METRICS_ROUNDS times
+# (default 3) to even out drift (this machine drifts by 10-20 % between runs of the same build).
 declare -A obs_rps
-for round in 1 2 3; do
+for round in $(seq 1 "${BENCH_METRICS_ROUNDS:-3}"); do
   for metrics in true false; do
     mp=$(free_port)
     DIXIE_PORT=$mp FINN_URL="http://127.0.0.1:$finn_port" DIXIE_JWT_PRIVATE_KEY="$secret" \
