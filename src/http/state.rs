@@ -34,7 +34,8 @@ pub trait Adapters: Send + Sync + 'static {
     type Allowlist: AllowlistStore;
     /// The knowledge corpus's metadata.
     type Corpus: KnowledgeCorpus;
-    /// What the replicas share: the rate limit and cached answers (Redis, or the process's own).
+    /// What the replicas share: the rate limit and cached answers (Redis, or the process's
+    /// own), and where signals go (NATS, or nowhere).
     type Fleet: Coordination;
 }
 
