@@ -2,7 +2,6 @@
 //! and the process's own counter whenever Redis cannot answer.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use redis::Script;
 
@@ -63,19 +62,14 @@ impl RedisRateLimit {
             (_, retry_after) => Ok(Decision::Deny { retry_after }),
         }
     }
-
-    pub fn redis(&self) -> &Redis {
-        &self.redis
-    }
 }
 
 /// The limit every request meets: Redis's when `REDIS_URL` is set and it answers, else the
-/// process's own. A change between the two is logged once, when it happens.
+/// process's own. A change between the two is logged once, when it happens, by [`Redis`].
 #[derive(Clone)]
 pub struct SharedRateLimit {
     local: MemoryRateLimit,
     shared: Option<RedisRateLimit>,
-    shared_down: Arc<AtomicBool>,
 }
 
 impl SharedRateLimit {
@@ -84,7 +78,6 @@ impl SharedRateLimit {
         SharedRateLimit {
             local: MemoryRateLimit::new(limit_per_minute),
             shared: None,
-            shared_down: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -93,22 +86,6 @@ impl SharedRateLimit {
         SharedRateLimit {
             shared: Some(RedisRateLimit::new(redis, limit_per_minute)),
             ..SharedRateLimit::local(limit_per_minute)
-        }
-    }
-
-    fn note(&self, down: bool, detail: Option<&PortError>) {
-        if self.shared_down.swap(down, Ordering::Relaxed) != down {
-            match detail {
-                Some(err) => tracing::warn!(
-                    event = "rate_limit_fallback",
-                    detail = %err,
-                    "Redis did not answer: the rate limit is this process's own until it does"
-                ),
-                None => tracing::info!(
-                    event = "rate_limit_shared",
-                    "Redis answers again: the rate limit is shared by every replica"
-                ),
-            }
         }
     }
 }
@@ -123,14 +100,8 @@ impl RateLimitStore for SharedRateLimit {
             return self.local.decide(key);
         };
         match shared.decide(key).await {
-            Ok(decision) => {
-                self.note(false, None);
-                decision
-            }
-            Err(err) => {
-                self.note(true, Some(&err));
-                self.local.decide(key)
-            }
+            Ok(decision) => decision,
+            Err(_) => self.local.decide(key),
         }
     }
 }

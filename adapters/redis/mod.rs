@@ -154,9 +154,12 @@ impl Redis {
                 Err(e) => tracing::warn!(
                     event = "redis_unavailable",
                     detail = %e,
-                    "Redis did not answer: the cache is skipped and chat streams use this process's store until it does"
+                    "Redis did not answer: the rate limit, chat tickets and handoffs are this process's own and the cache is skipped until it does"
                 ),
-                Ok(_) => tracing::info!(event = "redis_available", "Redis answers again"),
+                Ok(_) => tracing::info!(
+                    event = "redis_available",
+                    "Redis answers again: what the replicas share is shared again"
+                ),
             }
         }
         answer

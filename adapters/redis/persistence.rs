@@ -102,11 +102,6 @@ impl<D: Persistence> WithRedis<D> {
             db,
         }
     }
-
-    /// The family underneath.
-    pub fn inner(&self) -> &D {
-        &self.db
-    }
 }
 
 impl<D: Persistence> Persistence for WithRedis<D> {
