@@ -239,8 +239,9 @@ impl Translator {
             "agent_end" | "done" => {
                 self.note_usage(data.get("usage").unwrap_or(&Value::Null));
                 out.push(self.close_reply(&data));
-                out.push(self.economic());
-                self.ended = Some(self.reply_ended());
+                let ended = self.reply_ended();
+                out.push(self.economic(&ended));
+                self.ended = Some(ended);
                 self.reset();
             }
             "error" => {
@@ -316,6 +317,7 @@ impl Translator {
         self.ended.take()
     }
 
+    /// The reply's cost from its usage and the pricing table (0 when unknown).
     fn reply_ended(&self) -> ReplyEnded {
         let (input, output) = self.usage.unwrap_or((0, 0));
         let model = self.model.as_deref().unwrap_or("unknown");
@@ -327,14 +329,13 @@ impl Translator {
         }
     }
 
-    /// After `done`: the reply's cost from its usage and the pricing table (0 when unknown).
-    fn economic(&self) -> String {
-        let (input, output) = self.usage.unwrap_or((0, 0));
-        let model = self.model.as_deref().unwrap_or("unknown");
+    /// After `done`: the reply's cost (`ended`) with the memory context it carried.
+    fn economic(&self, ended: &ReplyEnded) -> String {
+        let (input, output) = (ended.prompt_tokens, ended.completion_tokens);
         let memory = self.enrichment.memory.as_ref().map_or(0, |(t, _)| *t);
         frame(
             "economic",
-            json!({"cost_micro_usd": cost_micro_usd(model, input, output), "model": model,
+            json!({"cost_micro_usd": ended.cost_micro_usd, "model": ended.model,
                 "tokens": {"prompt": input, "completion": output, "memory_context": memory,
                     "knowledge": 0, "total": input + output}}),
         )
