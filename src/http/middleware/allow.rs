@@ -90,12 +90,7 @@ impl AllowTable {
         self.index(path).map(|i| &self.0[i].allow)
     }
 
-    /// The label of the route `path` belongs to (`/api/schedule/:id`).
-    pub fn template(&self, path: &str) -> Option<&Arc<String>> {
-        self.index(path).map(|i| &self.0[i].template)
-    }
-
-    /// Every route's label, in index order.
+    /// Every route's label (`/api/schedule/:id`), in index order.
     pub fn templates(&self) -> Vec<Arc<String>> {
         self.0.iter().map(|row| row.template.clone()).collect()
     }
@@ -151,12 +146,18 @@ mod tests {
         assert!(table.lookup("/api/schedule").is_none());
         assert!(table.lookup("/api/schedule/s-1/history").is_none());
         assert_eq!(
-            table.template("/api/schedule/s-1").map(|t| t.as_str()),
+            table
+                .index("/api/schedule/s-1")
+                .map(|i| table.templates()[i].to_string())
+                .as_deref(),
             Some("/api/schedule/:id")
         );
         let table = table.with_get("/ws/chat/{sessionId}");
         assert_eq!(
-            table.template("/ws/chat/abc").map(|t| t.as_str()),
+            table
+                .index("/ws/chat/abc")
+                .map(|i| table.templates()[i].to_string())
+                .as_deref(),
             Some("/ws/chat/:sessionId")
         );
         assert_eq!(table.lookup("/ws/chat/abc").unwrap(), "GET, HEAD");
