@@ -46,7 +46,7 @@ pub enum FinnInitError {
 
 /// Why one Finn call failed (logged; callers see `None` or an [`UpstreamError`]).
 #[derive(Debug, thiserror::Error)]
-enum CallError {
+pub(super) enum CallError {
     #[error("circuit open")]
     Open,
     #[error("network or timeout: {0}")]
@@ -76,20 +76,20 @@ impl CallError {
 
 /// One request to Finn.
 #[derive(Clone, Copy)]
-struct Call<'a> {
+pub(super) struct Call<'a> {
     /// What the call is, for metrics (`sessions.create`, `beauvoir`, …).
-    op: &'static str,
-    method: &'a Method,
-    segments: &'a [&'a str],
-    query: &'a [(&'a str, &'a str)],
-    body: Option<&'a Value>,
-    ctx: Option<&'a CallContext>,
+    pub(super) op: &'static str,
+    pub(super) method: &'a Method,
+    pub(super) segments: &'a [&'a str],
+    pub(super) query: &'a [(&'a str, &'a str)],
+    pub(super) body: Option<&'a Value>,
+    pub(super) ctx: Option<&'a CallContext>,
     /// Send the caller's wallet and memory context (session calls).
-    as_caller: bool,
+    pub(super) as_caller: bool,
 }
 
 impl<'a> Call<'a> {
-    fn get(op: &'static str, segments: &'a [&'a str]) -> Self {
+    pub(super) fn get(op: &'static str, segments: &'a [&'a str]) -> Self {
         Call {
             op,
             method: &Method::GET,
@@ -101,7 +101,7 @@ impl<'a> Call<'a> {
         }
     }
 
-    fn with(self, ctx: &'a CallContext) -> Self {
+    pub(super) fn with(self, ctx: &'a CallContext) -> Self {
         Call {
             ctx: Some(ctx),
             ..self
@@ -344,7 +344,11 @@ impl FinnClient {
 
     /// One call through the breaker. `answered(status)` says which non-2xx statuses are
     /// answers rather than failures.
-    async fn call(&self, call: Call<'_>, answered: fn(u16) -> bool) -> Result<Value, CallError> {
+    pub(super) async fn call(
+        &self,
+        call: Call<'_>,
+        answered: fn(u16) -> bool,
+    ) -> Result<Value, CallError> {
         let (admission, transition) = self.with_breaker_state(|b, now| b.admit(now));
         self.log_transition(transition);
         if admission == Admission::Refuse {
@@ -429,7 +433,7 @@ impl FinnClient {
     }
 
     /// A lookup: `Ok(None)` on 404, an error (logged) when Finn could not answer.
-    async fn lookup<T: serde::de::DeserializeOwned>(
+    pub(super) async fn lookup<T: serde::de::DeserializeOwned>(
         &self,
         segments: &[&str],
         ctx: &CallContext,
@@ -466,7 +470,7 @@ impl FinnClient {
         })
     }
 
-    async fn session_call(
+    pub(super) async fn session_call(
         &self,
         op: &'static str,
         method: Method,
@@ -488,7 +492,7 @@ impl FinnClient {
     }
 
     /// A Finn answer that must have the shape `T`; anything else is unavailability.
-    fn shaped<T: serde::de::DeserializeOwned>(
+    pub(super) fn shaped<T: serde::de::DeserializeOwned>(
         value: Value,
         ctx: &CallContext,
     ) -> Result<T, UpstreamError> {

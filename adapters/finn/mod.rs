@@ -1,5 +1,6 @@
 //! The Finn runtime: its HTTP API (sessions, identity, memory, cron, health) and its stream.
 
+mod agent;
 mod client;
 mod lookups;
 mod metrics;

@@ -1,5 +1,6 @@
 //! In-memory adapters: the default when no `DATABASE_URL` is set. State lives for the process.
 
+mod agent_quota;
 mod autonomous;
 mod cache;
 mod handoffs;
@@ -8,7 +9,9 @@ mod ratelimit;
 mod reputation;
 mod schedules;
 mod tickets;
+mod votes;
 
+pub use agent_quota::{AGENT_KEYS, MemoryAgentQuota};
 pub use autonomous::MemoryAutonomousStore;
 pub use cache::{CACHE_CAPACITY, MemoryCache};
 pub use handoffs::MemoryPromptHandoff;
@@ -17,6 +20,7 @@ pub use ratelimit::{MemoryRateLimit, RATE_LIMIT_KEYS};
 pub use reputation::MemoryReputationStore;
 pub use schedules::MemoryScheduleStore;
 pub use tickets::MemoryTicketStore;
+pub use votes::MemoryPriorityVotes;
 
 use crate::core::families::Persistence;
 
@@ -29,6 +33,7 @@ pub struct MemoryPersistence {
     pub tickets: MemoryTicketStore,
     pub handoffs: MemoryPromptHandoff,
     pub autonomous: MemoryAutonomousStore,
+    pub votes: MemoryPriorityVotes,
 }
 
 impl MemoryPersistence {
@@ -44,6 +49,7 @@ impl Persistence for MemoryPersistence {
     type Tickets = MemoryTicketStore;
     type Handoffs = MemoryPromptHandoff;
     type Autonomous = MemoryAutonomousStore;
+    type Votes = MemoryPriorityVotes;
 
     fn reputation(&self) -> &Self::Reputation {
         &self.reputation
@@ -62,5 +68,8 @@ impl Persistence for MemoryPersistence {
     }
     fn autonomous(&self) -> &Self::Autonomous {
         &self.autonomous
+    }
+    fn votes(&self) -> &Self::Votes {
+        &self.votes
     }
 }

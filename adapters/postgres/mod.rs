@@ -13,6 +13,7 @@ mod schema;
 mod store;
 mod tickets;
 pub mod tls;
+mod votes;
 
 pub use autonomous::PostgresAutonomousStore;
 pub use handoffs::PostgresPromptHandoff;
@@ -21,6 +22,7 @@ pub use pool::{PgPool, PoolSettings};
 pub use schedules::PostgresScheduleStore;
 pub use store::PostgresReputationStore;
 pub use tickets::PostgresTicketStore;
+pub use votes::PostgresPriorityVotes;
 
 use crate::core::families::Persistence;
 
@@ -33,6 +35,7 @@ pub struct PostgresPersistence {
     pub tickets: PostgresTicketStore,
     pub handoffs: PostgresPromptHandoff,
     pub autonomous: PostgresAutonomousStore,
+    pub votes: PostgresPriorityVotes,
 }
 
 impl PostgresPersistence {
@@ -43,7 +46,8 @@ impl PostgresPersistence {
             schedules: PostgresScheduleStore::new(pool.clone()),
             tickets: PostgresTicketStore::new(pool.clone()),
             handoffs: PostgresPromptHandoff::new(pool.clone()),
-            autonomous: PostgresAutonomousStore::new(pool),
+            autonomous: PostgresAutonomousStore::new(pool.clone()),
+            votes: PostgresPriorityVotes::new(pool),
         }
     }
 }
@@ -55,6 +59,7 @@ impl Persistence for PostgresPersistence {
     type Tickets = PostgresTicketStore;
     type Handoffs = PostgresPromptHandoff;
     type Autonomous = PostgresAutonomousStore;
+    type Votes = PostgresPriorityVotes;
 
     fn reputation(&self) -> &Self::Reputation {
         &self.reputation
@@ -73,5 +78,8 @@ impl Persistence for PostgresPersistence {
     }
     fn autonomous(&self) -> &Self::Autonomous {
         &self.autonomous
+    }
+    fn votes(&self) -> &Self::Votes {
+        &self.votes
     }
 }

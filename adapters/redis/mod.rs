@@ -2,11 +2,13 @@
 //! connection per process (redis-rs's `ConnectionManager`), opened lazily so that a Redis
 //! that is down at startup delays nothing; every call has a deadline.
 
+mod agent_quota;
 mod cache;
 mod limiter;
 mod persistence;
 mod streams;
 
+pub use agent_quota::SharedAgentQuota;
 pub use cache::{RedisCache, SharedCache};
 pub use limiter::{RedisRateLimit, SharedRateLimit};
 pub use persistence::{Fallback, WithRedis};

@@ -111,6 +111,7 @@ impl<D: Persistence> Persistence for WithRedis<D> {
     type Tickets = Fallback<RedisTicketStore, D::Tickets>;
     type Handoffs = Fallback<RedisHandoffStore, D::Handoffs>;
     type Autonomous = D::Autonomous;
+    type Votes = D::Votes;
 
     fn reputation(&self) -> &Self::Reputation {
         self.db.reputation()
@@ -129,5 +130,8 @@ impl<D: Persistence> Persistence for WithRedis<D> {
     }
     fn autonomous(&self) -> &Self::Autonomous {
         self.db.autonomous()
+    }
+    fn votes(&self) -> &Self::Votes {
+        self.db.votes()
     }
 }

@@ -102,6 +102,9 @@ pub struct Config {
     /// The knowledge corpus's directory (`sources.json`, `corpus-events.json`), if any.
     pub knowledge_dir: Option<PathBuf>,
     pub rate_limit_rpm: u32,
+    /// Per-TBA agent query limits (§1.5.13): per sliding minute, per UTC day.
+    pub agent_rate_limit_rpm: u32,
+    pub agent_rate_limit_rpd: u32,
     pub schedule_callback_secret: Option<Secret>,
     pub conviction_tier_ttl: Duration,
     pub personality_ttl: Duration,
@@ -295,6 +298,9 @@ impl Config {
                 .unwrap_or_else(|| "/data/allowlist.json".to_owned()),
         );
         let rate_limit_rpm = env.int("DIXIE_RATE_LIMIT_RPM", 100u32, 1, 1_000_000_000)?;
+        let agent_rate_limit_rpm = env.int("DIXIE_AGENT_RATE_LIMIT_RPM", 30u32, 1, 1_000_000)?;
+        let agent_rate_limit_rpd =
+            env.int("DIXIE_AGENT_RATE_LIMIT_RPD", 1000u32, 1, 100_000_000)?;
         let redis_url = env.get("REDIS_URL");
         let rate_limit_backend = match (env.get("DIXIE_RATE_LIMIT_BACKEND").as_deref(), &redis_url)
         {
@@ -393,6 +399,8 @@ impl Config {
             allowlist_path,
             knowledge_dir: env.get("DIXIE_KNOWLEDGE_DIR").map(PathBuf::from),
             rate_limit_rpm,
+            agent_rate_limit_rpm,
+            agent_rate_limit_rpd,
             schedule_callback_secret,
             conviction_tier_ttl,
             personality_ttl,

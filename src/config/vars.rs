@@ -136,6 +136,16 @@ pub const VARS: &[VarSpec] = &[
         help: "allowlist file (wallets, API keys)",
     },
     VarSpec {
+        name: "DIXIE_AGENT_RATE_LIMIT_RPM",
+        default: "30",
+        help: "agent queries per sliding minute per TBA, 1..1000000",
+    },
+    VarSpec {
+        name: "DIXIE_AGENT_RATE_LIMIT_RPD",
+        default: "1000",
+        help: "agent queries per UTC day per TBA, 1..100000000",
+    },
+    VarSpec {
         name: "DIXIE_RATE_LIMIT_RPM",
         default: "100",
         help: "requests per minute per identity, 1..1000000000",

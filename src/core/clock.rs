@@ -19,6 +19,18 @@ pub fn iso_of_unix(unix: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Unix milliseconds in [`iso_millis`] form (empty when out of range).
+pub fn iso_of_unix_millis(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(iso_millis)
+        .unwrap_or_default()
+}
+
+/// Unix milliseconds now.
+pub fn now_millis() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// The current time in [`iso_millis`] form.
 pub fn now_iso() -> String {
     iso_millis(OffsetDateTime::now_utc())

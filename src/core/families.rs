@@ -9,10 +9,10 @@ use std::future::Future;
 
 use crate::core::error::PortError;
 use crate::core::ports::{
-    AgentRuntime, AgentStreams, AutonomousStore, CacheStore, CronRegistry, NonceStore,
-    OracleSource, OwnershipResolver, PermissionSync, PersonalitySource, PromptHandoff,
-    RateLimitStore, ReputationStore, ScheduleStore, SignalSink, SoulMemory, StakingLookup,
-    TicketStore, UpstreamProbe,
+    AgentGateway, AgentQuota, AgentRuntime, AgentStreams, AutonomousStore, CacheStore,
+    CronRegistry, NonceStore, OracleSource, OwnershipResolver, PermissionSync, PersonalitySource,
+    PriorityVotes, PromptHandoff, RateLimitStore, ReputationStore, ScheduleStore, SignalSink,
+    SoulMemory, StakingLookup, TicketStore, UpstreamProbe,
 };
 
 /// Everything kept in the service's own storage: one backend (memory | PostgreSQL) serves
@@ -24,6 +24,7 @@ pub trait Persistence: Send + Sync + 'static {
     type Tickets: TicketStore;
     type Handoffs: PromptHandoff;
     type Autonomous: AutonomousStore;
+    type Votes: PriorityVotes;
 
     fn reputation(&self) -> &Self::Reputation;
     fn nonces(&self) -> &Self::Nonces;
@@ -31,17 +32,21 @@ pub trait Persistence: Send + Sync + 'static {
     fn tickets(&self) -> &Self::Tickets;
     fn handoffs(&self) -> &Self::Handoffs;
     fn autonomous(&self) -> &Self::Autonomous;
+    fn votes(&self) -> &Self::Votes;
 }
 
 /// What the replicas of one deployment share (through Redis when it is configured, else each
-/// process keeps its own): the rate limit and the answers reused across requests; and where
+/// process keeps its own): the rate limits and the answers reused across requests; and where
 /// their signals go (NATS).
 pub trait Coordination: Send + Sync + 'static {
     type Limiter: RateLimitStore;
     type Cache: CacheStore;
     type Signals: SignalSink;
+    /// The per-agent query quota (§1.5.13).
+    type AgentQuota: AgentQuota;
 
     fn limiter(&self) -> &Self::Limiter;
+    fn agent_quota(&self) -> &Self::AgentQuota;
     fn cache(&self) -> &Self::Cache;
     fn signals(&self) -> &Self::Signals;
 
@@ -64,6 +69,7 @@ pub trait Runtime:
     + OracleSource
     + PersonalitySource
     + PermissionSync
+    + AgentGateway
 {
 }
 
@@ -78,5 +84,6 @@ impl<T> Runtime for T where
         + OracleSource
         + PersonalitySource
         + PermissionSync
+        + AgentGateway
 {
 }

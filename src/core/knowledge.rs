@@ -16,6 +16,12 @@ pub struct Source {
     pub max_age_days: u32,
     /// `YYYY-MM-DD`.
     pub last_updated: String,
+    /// 1 is the highest (absent: 0, unranked).
+    #[serde(default)]
+    pub priority: u32,
+    /// The most tokens the source may take of a prompt.
+    #[serde(default, rename = "maxTokens")]
+    pub max_tokens: u64,
 }
 
 /// One mutation of the corpus, as its log records it.
@@ -33,6 +39,9 @@ pub struct CorpusEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct CorpusMeta {
     pub corpus_version: u64,
+    /// Tokens a prompt's knowledge may take (absent: 0, unknown).
+    #[serde(default)]
+    pub default_budget_tokens: u64,
     pub sources: Vec<Source>,
     /// From `corpus-events.json` (empty when absent).
     #[serde(default)]

@@ -3,6 +3,7 @@
 //! Nothing here names the web framework, the database driver, the HTTP client or another
 //! layer of this crate; `tests/api/purity.rs` fails the build's tests if it does.
 
+pub mod agent;
 pub mod auth;
 pub mod autonomous;
 pub mod cache;

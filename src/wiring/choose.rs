@@ -1,7 +1,7 @@
 //! One choice per family from the configuration, and the settings the handlers read.
 
 use crate::adapters::finn::FinnClient;
-use crate::adapters::fleet::Fleet;
+use crate::adapters::fleet::{Fleet, Limits};
 use crate::adapters::jwt::{
     Es256Signer, Hs256Signer, VerifyKeys, key_id, load_private_pem, load_public_pem,
 };
@@ -139,16 +139,26 @@ pub(super) fn redis(config: &Config) -> Result<Option<Redis>, StartupError> {
         .transpose()
 }
 
-/// What the replicas share: Redis's cache (and its rate limit, unless
+/// The limits the fleet enforces.
+pub(super) fn limits(config: &Config) -> Limits {
+    Limits {
+        per_minute: config.rate_limit_rpm,
+        agent_per_minute: config.agent_rate_limit_rpm,
+        agent_per_day: config.agent_rate_limit_rpd,
+    }
+}
+
+/// What the replicas share: Redis's cache (and its rate limits, unless
 /// `DIXIE_RATE_LIMIT_BACKEND=memory`) when there is a Redis, else this process's own; signals
 /// to NATS when `NATS_URL` is set (connected in the background).
 pub(super) async fn fleet(config: &Config, redis: Option<Redis>) -> Result<Fleet, StartupError> {
+    let limits = limits(config);
     let fleet = match redis {
         Some(redis) => {
             let shared_limit = config.rate_limit_backend == RateLimitBackend::Redis;
-            Fleet::on_redis(redis, config.rate_limit_rpm, shared_limit)
+            Fleet::on_redis(redis, limits, shared_limit)
         }
-        None => Fleet::local(config.rate_limit_rpm),
+        None => Fleet::local(limits),
     };
     let signals = match &config.nats_url {
         Some(url) => Signals::Nats(NatsSignals::start(url).await.map_err(StartupError::Nats)?),

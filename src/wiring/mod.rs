@@ -402,7 +402,7 @@ pub fn openapi_spec(yaml: bool) -> String {
         payment: Payments::new(false),
         allowlist: FileAllowlist::new(&defaults.allowlist_path),
         corpus: FileCorpus::new(None),
-        fleet: Fleet::local(defaults.rate_limit_rpm),
+        fleet: Fleet::local(choose::limits(&defaults)),
     };
     let settings = choose::settings(&defaults).expect("the defaults' settings build");
     let metrics = choose::metrics(&defaults, &parts.finn);

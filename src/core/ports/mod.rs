@@ -4,8 +4,10 @@
 //! and its async methods return `Send` futures, so that handlers generic over the ports can be
 //! served by a multi-threaded runtime without boxing.
 
+mod agent;
 mod streaming;
 
+pub use agent::{AgentGateway, AgentQuota, PriorityVotes};
 pub use streaming::{AgentStream, AgentStreams, PromptHandoff, TicketStore};
 
 use std::future::Future;
