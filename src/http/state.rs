@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::config::Secret;
+use crate::core::agent::AgentService;
 use crate::core::auth::allowlist::Access;
 use crate::core::auth::login::LoginPolicy;
 use crate::core::autonomous::AutonomousService;
@@ -119,6 +120,15 @@ pub type Autonomous<A> =
 /// The review-context use case of a server's adapters.
 pub type Enrichment<A> = EnrichmentService<<<A as Adapters>::Db as Persistence>::Reputation>;
 
+/// The agent API's use cases over a server's adapters.
+pub type Agents<A> = AgentService<
+    <A as Adapters>::Finn,
+    Cache<A>,
+    <<A as Adapters>::Fleet as Coordination>::AgentQuota,
+    <<A as Adapters>::Db as Persistence>::Votes,
+    <A as Adapters>::Corpus,
+>;
+
 /// The chat use case of a server's adapters.
 pub type Chat<A> = ChatService<
     <A as Adapters>::Finn,
@@ -150,6 +160,7 @@ pub struct AppState<A: Adapters> {
     pub personalities: PersonalityService<A>,
     pub autonomous: Autonomous<A>,
     pub enrichment: Enrichment<A>,
+    pub agents: Agents<A>,
     /// The chat streams open in this process.
     pub streams: Arc<Streams>,
     pub metrics: Arc<Metrics>,
@@ -179,6 +190,13 @@ impl<A: Adapters> AppState<A> {
             parts.db.autonomous().clone(),
             settings.autonomous_budget,
         );
+        let agents = AgentService::new(
+            parts.finn.clone(),
+            cache.clone(),
+            parts.fleet.agent_quota().clone(),
+            parts.db.votes().clone(),
+            parts.corpus.clone(),
+        );
         Arc::new(AppState {
             db: parts.db,
             signer: parts.signer,
@@ -198,6 +216,7 @@ impl<A: Adapters> AppState<A> {
             personalities,
             autonomous,
             enrichment,
+            agents,
             streams,
             metrics: Arc::new(metrics),
         })

@@ -1,9 +1,9 @@
-//! The persistence contracts (reputation, nonces, schedules, tickets, handoffs and autonomous
-//! permissions) against the in-memory adapters.
+//! The persistence contracts (reputation, nonces, schedules, tickets, handoffs, autonomous
+//! permissions, priority votes) and the agent quota's against the in-memory adapters.
 
 use dixie::adapters::memory::{
-    MemoryAutonomousStore, MemoryNonceStore, MemoryPromptHandoff, MemoryReputationStore,
-    MemoryScheduleStore, MemoryTicketStore,
+    MemoryAgentQuota, MemoryAutonomousStore, MemoryNonceStore, MemoryPriorityVotes,
+    MemoryPromptHandoff, MemoryReputationStore, MemoryScheduleStore, MemoryTicketStore,
 };
 
 pub struct NoCleanup;
@@ -34,6 +34,22 @@ async fn memory_streams() -> (MemoryTicketStore, MemoryPromptHandoff, NoCleanup)
 
 async fn memory_autonomous() -> (MemoryAutonomousStore, NoCleanup) {
     (MemoryAutonomousStore::default(), NoCleanup)
+}
+
+async fn memory_votes() -> (MemoryPriorityVotes, NoCleanup) {
+    (MemoryPriorityVotes::default(), NoCleanup)
+}
+
+async fn memory_quota(per_minute: u32, per_day: u32) -> MemoryAgentQuota {
+    MemoryAgentQuota::new(per_minute, per_day)
+}
+
+mod votes {
+    crate::votes_contract!(super::memory_votes);
+}
+
+mod quota {
+    crate::quota_contract!(super::memory_quota);
 }
 
 mod autonomous {

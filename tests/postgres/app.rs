@@ -1,5 +1,5 @@
-//! The app on PostgreSQL: health shape, and reputation and autonomous permissions that survive
-//! a restart.
+//! The app on PostgreSQL: health shape, and reputation, autonomous permissions and agents'
+//! priority votes that survive a restart.
 
 use crate::support::pg::TestDb;
 use crate::support::{finn, redact, spawn_app};
@@ -210,6 +210,46 @@ async fn autonomous_permissions_and_their_audit_survive_a_restart() {
         .call(Method::GET, "/api/autonomous/mibera:85/summary", &jwt, None)
         .await;
     assert_eq!(summary["totalActions"], 2);
+    app.stop().await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn priority_votes_survive_a_restart() {
+    use crate::support::agent::{Agent, call};
+    use crate::support::siwe::Wallet;
+    use reqwest::Method;
+    let db = TestDb::create().await;
+    let finn = finn::spawn().await;
+    let (architect, builder) = (Agent::new(87), Agent::new(88));
+    finn.add_tba(&architect.tba, "0xc0ffee", 87, &architect.owner.address);
+    finn.add_tba(&builder.tba, "0xc0ffee", 88, &builder.owner.address);
+    finn.set_stake(&architect.owner.address, 1000.0);
+    finn.set_stake(&builder.owner.address, 100.0);
+    let env = [("DATABASE_URL", db.url.as_str()), ("FINN_URL", &finn.url())];
+    let vote = "/api/agent/knowledge/priorities/vote";
+
+    let app = spawn_app(&env).await;
+    let jwt = app.token_for(&Wallet::new(89)).await;
+    for (agent, source, priority) in [(&architect, "glossary", 4), (&builder, "glossary", 2)] {
+        let body = serde_json::json!({"sourceId": source, "priority": priority});
+        let (status, _, _) =
+            call(&app, Method::POST, vote, &jwt, &agent.headers(), Some(body)).await;
+        assert_eq!(status, 200);
+    }
+    app.stop().await;
+
+    let app = spawn_app(&env).await;
+    let jwt = app.token_for(&Wallet::new(89)).await;
+    let path = "/api/agent/knowledge/priorities";
+    let (status, _, read) = call(&app, Method::GET, path, &jwt, &builder.headers(), None).await;
+    assert_eq!(status, 200);
+    // 4 × 10 (architect) + 2 × 3 (builder)
+    assert_eq!(
+        read["priorities"],
+        serde_json::json!([{"sourceId": "glossary", "score": 46, "voteCount": 2, "tags": []}])
+    );
+    assert_eq!(read["totalVoters"], 2);
     app.stop().await;
     db.finish().await;
 }

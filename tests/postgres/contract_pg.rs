@@ -1,5 +1,5 @@
-//! The persistence contracts (reputation, nonces, schedules, tickets and handoffs) against
-//! PostgreSQL.
+//! The persistence contracts (reputation, nonces, schedules, autonomous permissions, tickets
+//! and handoffs, priority votes) against PostgreSQL.
 
 mod reputation {
     crate::reputation_contract!(crate::support::pg::store);
@@ -19,4 +19,8 @@ mod autonomous {
 
 mod streams {
     crate::stream_contract!(crate::support::pg::stream_stores);
+}
+
+mod votes {
+    crate::votes_contract!(crate::support::pg::votes_store);
 }

@@ -63,6 +63,10 @@ pub struct StandinState {
     personalities: Mutex<HashMap<String, (serde_json::Value, serde_json::Value)>>,
     /// Model and cost a message reply reports (Finn 858dbf41 reports neither).
     economics: Mutex<Option<(String, u64)>>,
+    /// Token-bound accounts by lowercase address: (nftContract, tokenId, owner wallet).
+    tbas: Mutex<HashMap<String, (String, u64, String)>>,
+    /// What `POST /api/chat` answers: model, input and output tokens.
+    agent_answer: Mutex<Option<(String, u64, u64)>>,
 }
 
 /// How the stand-in's stream behaves.
@@ -254,6 +258,21 @@ impl FinnStandin {
     /// Message replies report `model` and `cost_micro_usd`.
     pub fn report_economics(&self, model: &str, cost_micro_usd: u64) {
         *self.state.economics.lock().unwrap() = Some((model.to_owned(), cost_micro_usd));
+    }
+
+    /// Makes `tba` the token-bound account of `nft_contract`/`token_id`, owned by `owner`:
+    /// `verify-tba` accepts a signature of `owner` (and only of `owner`) for it.
+    pub fn add_tba(&self, tba: &str, nft_contract: &str, token_id: u64, owner: &str) {
+        self.state.tbas.lock().unwrap().insert(
+            tba.to_lowercase(),
+            (nft_contract.to_owned(), token_id, owner.to_owned()),
+        );
+    }
+
+    /// The model and token counts `POST /api/chat` reports.
+    pub fn set_agent_answer(&self, model: &str, input_tokens: u64, output_tokens: u64) {
+        *self.state.agent_answer.lock().unwrap() =
+            Some((model.to_owned(), input_tokens, output_tokens));
     }
 
     /// Speaks like Finn at 858dbf41: `/nfts` and `/ownership` are not mounted (404) and `/nft`
@@ -800,6 +819,88 @@ async fn cron_cancel(
     Json(json!({ "cancelled": true })).into_response()
 }
 
+/// `POST /api/auth/verify-tba` (§6.3): the signature must recover to the TBA's owner over
+/// `dixie-agent-auth:<tbaAddress>:<timestamp>`; anything else is a 401.
+#[handler]
+async fn verify_tba(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    body: poem::web::Json<serde_json::Value>,
+) -> Response {
+    let raw = body.0.to_string();
+    if let Some(r) = state
+        .enter("verify_tba", req.headers(), raw.as_bytes())
+        .await
+    {
+        return r;
+    }
+    let field = |name: &str| body.0[name].as_str().unwrap_or_default().to_owned();
+    let (tba, signature, message) = (field("tbaAddress"), field("signature"), field("message"));
+    let known = state.tbas.lock().unwrap().get(&tba.to_lowercase()).cloned();
+    let prefix = format!("dixie-agent-auth:{tba}:");
+    let signer =
+        dixie::core::auth::ethereum::recover_personal_signer(message.as_bytes(), &signature)
+            .map(|a| dixie::core::auth::ethereum::checksum(&a));
+    match (known, signer) {
+        (Some((contract, token_id, owner)), Ok(signer))
+            if message.starts_with(&prefix) && signer.eq_ignore_ascii_case(&owner) =>
+        {
+            Json(json!({
+                "tbaAddress": tba, "nftContract": contract, "tokenId": token_id.to_string(),
+                "ownerWallet": owner.to_lowercase(), "verifiedAt": "2026-12-02T00:00:00.000Z",
+                "cached": false,
+            }))
+            .into_response()
+        }
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "Invalid TBA signature", "code": "TBA_INVALID"})),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /api/chat` (the agent query, §6.3).
+#[handler]
+async fn agent_chat(
+    state: Data<&Arc<StandinState>>,
+    req: &poem::Request,
+    body: poem::web::Json<serde_json::Value>,
+) -> Response {
+    let raw = body.0.to_string();
+    if let Some(r) = state
+        .enter("agent_chat", req.headers(), raw.as_bytes())
+        .await
+    {
+        return r;
+    }
+    let (model, input, output) = state
+        .agent_answer
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| ("claude-sonnet-4-6".to_owned(), 1000, 500));
+    Json(json!({
+        "response": format!("oracle: {}", body.0["message"].as_str().unwrap_or_default()),
+        "model": model, "input_tokens": input, "output_tokens": output,
+        "sources": [{"id": "glossary", "title": "Glossary", "relevance": 0.9}],
+    }))
+    .into_response()
+}
+
+/// `GET /api/knowledge/metadata` (§6.3).
+#[handler]
+async fn knowledge_metadata(state: Data<&Arc<StandinState>>, req: &poem::Request) -> Response {
+    if let Some(r) = state.enter("knowledge", req.headers(), b"").await {
+        return r;
+    }
+    Json(json!({
+        "domains": [{"name": "berachain", "documentCount": 12, "lastUpdated": "2026-11-30"}],
+        "totalDocuments": 12,
+    }))
+    .into_response()
+}
+
 /// `GET /_stats`: calls per endpoint so far (the bench's count of Finn calls per request).
 #[handler]
 async fn stats(state: Data<&Arc<StandinState>>) -> Response {
@@ -906,6 +1007,9 @@ pub async fn spawn_on(addr: &str) -> FinnStandin {
             poem::delete(delete_conversation),
         )
         .at("/api/cron/register", poem::post(cron_register))
+        .at("/api/auth/verify-tba", poem::post(verify_tba))
+        .at("/api/chat", poem::post(agent_chat))
+        .at("/api/knowledge/metadata", get(knowledge_metadata))
         .at("/api/cron/:id", poem::delete(cron_cancel))
         .at("/ws/:id", get(stream))
         .at("/_stats", get(stats))

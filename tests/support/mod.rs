@@ -1,6 +1,8 @@
 //! Shared test harness: the real app on port 0 and a real Finn stand-in on port 0.
 #![allow(dead_code)]
 
+pub mod agent;
+pub mod agent_contract;
 pub mod autonomous_contract;
 pub mod cache_contract;
 pub mod contract;

@@ -180,6 +180,14 @@ pub async fn autonomous_store() -> (dixie::adapters::postgres::PostgresAutonomou
     )
 }
 
+pub async fn votes_store() -> (dixie::adapters::postgres::PostgresPriorityVotes, TestDb) {
+    let db = TestDb::create().await;
+    (
+        dixie::adapters::postgres::PostgresPriorityVotes::new(db.pool()),
+        db,
+    )
+}
+
 pub async fn schedule_store() -> (dixie::adapters::postgres::PostgresScheduleStore, TestDb) {
     let db = TestDb::create().await;
     (

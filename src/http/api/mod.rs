@@ -2,6 +2,7 @@
 
 pub mod access_policy;
 pub mod admin;
+pub mod agent;
 pub mod auth;
 pub mod autonomous;
 pub mod chat;
@@ -48,6 +49,8 @@ pub enum ApiTags {
     Admin,
     /// dNFT reputation: aggregates, cohorts, event history
     Reputation,
+    /// Agents (token-bound accounts, TBA-signed): oracle queries, the corpus, priority votes
+    Agent,
 }
 
 pub type Apis<A> = (
@@ -65,6 +68,7 @@ pub type Apis<A> = (
     autonomous::AutonomousApi<A>,
     enrich::EnrichApi<A>,
     reputation::ReputationApi<A>,
+    agent::AgentApi<A>,
     admin::AdminApi<A>,
 );
 
@@ -95,6 +99,7 @@ pub fn service<A: Adapters>(state: Shared<A>) -> OpenApiService<Apis<A>, ()> {
             autonomous::AutonomousApi::new(state.clone()),
             enrich::EnrichApi::new(state.clone()),
             reputation::ReputationApi::new(state.clone()),
+            agent::AgentApi::new(state.clone()),
             admin::AdminApi::new(state),
         ),
         "Dixie",
