@@ -33,6 +33,8 @@ load() {
   last_reqs=$(awk '/requests in/ {print $1}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  local failed; failed=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
+  [ -n "$failed" ] && name="$name — $failed non-2xx!"
   printf "| %-44s | %10s | %8s | %8s |\n" "$name" "$rps" "$p50" "$p99"
   last_rps=$rps
 }
@@ -78,6 +80,7 @@ chat_port=$(free_port)
 secret="bench-hs256-secret-bench-hs256-secret"
 DIXIE_PORT=$chat_port FINN_URL="http://127.0.0.1:$finn_port" DIXIE_JWT_PRIVATE_KEY="$secret" \
   DIXIE_RATE_LIMIT_RPM=1000000000 DIXIE_ALLOWLIST_PATH=/nonexistent/allowlist.json \
+  DIXIE_AGENT_RATE_LIMIT_RPM=1000000 DIXIE_AGENT_RATE_LIMIT_RPD=100000000 \
   "$target/release/dixie" >/dev/null 2>&1 & chat_pid=$!; pids+=($chat_pid)
 wait_up "http://127.0.0.1:$chat_port/api/health"
 # mint_tokens N: HS256 tokens of wallets 0x…01..N, one per line.
@@ -183,6 +186,29 @@ load "GET /api/personality/{nftId} (JWT, warm cache)" "http://127.0.0.1:$chat_po
 personality_rps=$last_rps
 personality_calls=$(( $(finn_total) - before ))
 rm -f "$personality_lua"
+# Agent queries of 8 TBAs (architect owners), signed just now: after each TBA's first request
+# its verified signature and its owner's tier are reused, so each query is one Finn call
+# (POST /api/chat) and the pricing, receipt and limits (per sliding minute and UTC day, out of
+# reach here) of Dixie.
+agents_table=$(echo "local agents = {"; "$target/release/examples/finn_standin" sign-agents 8 \
+  | awk '{printf "  {\"%s\", \"%s\", \"%s\"},\n", $1, $2, $3}'; echo "}")
+agent_lua=$( { echo "$agents_table"; cat <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local a = agents[(n % #agents) + 1]
+  return wrk.format("POST", "/api/agent/query",
+    {["content-type"] = "application/json", ["authorization"] = "Bearer " .. tokens[1],
+     ["x-tba-address"] = a[1], ["x-tba-signature"] = a[2], ["x-tba-timestamp"] = a[3]},
+    '{"query":"what is BGT?","maxCostMicroUsd":100000}')
+end
+LUA
+} | wrk_script)
+before=$(finn_total)
+load "POST /api/agent/query (TBA verified once per agent, 1 Finn call)" "http://127.0.0.1:$chat_port" -s "$agent_lua"
+agent_rps=$last_rps
+agent_calls=$(( $(finn_total) - before ))
+rm -f "$agent_lua"
 
 # Streamed turns: 16 streams of 16 wallets, each sending a prompt and reading to `done`, again
 # and again (chat stream → Dixie → Finn's stream on the stand-in → translated and enriched back).
@@ -338,6 +364,7 @@ awk -v b="$rss_streams_before" -v a="$rss_streams_after" -v n="$idle_open" 'BEGI
   per = (a - b) * 1024 / n; printf "idle streams: %d open, RSS %.1f -> %.1f MB, %.1f KB per stream, %.0f streams per GB (target >= 50000)\n", n, b, a, per, 1024*1024/per }'
 awk -v c="$memory_rps" 'BEGIN {printf "ownership-gated memory read: %.1fx the original'"'"'s 1.4-1.7k req/s authenticated route\n", c/1700}'
 awk -v c="$personality_rps" -v b="$bare_rps" -v n="$personality_calls" 'BEGIN {printf "personality (warm cache): %.0f%% of bare, %d Finn calls in the run\n", 100*c/b, n}'
+awk -v c="$agent_rps" -v n="$agent_calls" 'BEGIN {printf "agent query (warm TBA cache): %.0f req/s, %d Finn calls in the run\n", c, n}'
 awk -v on="${obs_rps[health_true]}" -v off="${obs_rps[health_false]}" -v con="${obs_rps[chat_true]}" -v coff="${obs_rps[chat_false]}" \
   'BEGIN {printf "metrics on / off: health %.1f%%, warm chat %.1f%% of the req/s (target >= 95%%)\n", 100*on/off, 100*con/coff}'
 awk -v m="$rl_memory_rps" -v r="$rl_redis_rps" 'BEGIN {printf "rate limit in Redis vs in memory (nonce route): %.0f%% of the req/s, +%.0f us per request\n", 100*r/m, 1e6/r - 1e6/m}'
