@@ -41,7 +41,10 @@ fn sign_agents(n: u32) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     if std::env::args().nth(1).as_deref() == Some("sign-agents") {
-        let n = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(1);
+        let n = std::env::args()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
         sign_agents(n);
         return;
     }
