@@ -53,9 +53,11 @@ async fn world_with(vars: &[(&str, &str)]) -> World {
     finn.set_stake(&architect.owner.address, 1500.0);
     finn.set_stake(&participant.owner.address, 5.0);
     finn.add_owner(&architect.owner.address, "mibera:42", &[]);
+    // A builder wallet that reads review contexts.
+    finn.set_stake(&Wallet::new(85).address, 150.0);
     let keys = temp_file(
         "allowlist-agent.json",
-        &json!({"version": 1, "wallets": [], "apiKeys": [KEY],
+        &json!({"version": 1, "wallets": [Wallet::new(85).address], "apiKeys": [KEY],
                 "updated_at": "2026-12-02T00:00:00Z"})
         .to_string(),
     );
@@ -624,6 +626,26 @@ async fn votes_are_weighted_by_tier_and_the_latest_wins() {
     );
     assert_eq!(body["totalVoters"], 2);
     assert!(body["lastUpdated"].as_str().unwrap().ends_with('Z'));
+    // Governance reviews see the same votes.
+    let jwt = w.app.token_for(&Wallet::new(85)).await;
+    let review = json!({"nft_id": "mibera:42", "review_type": "audit"});
+    let (status, context) = w
+        .app
+        .call(
+            Method::POST,
+            "/api/enrich/review-context",
+            &jwt,
+            Some(review),
+        )
+        .await;
+    assert_eq!(status, 200, "{context}");
+    let knowledge = &context["knowledge_context"];
+    assert_eq!(knowledge["active_votes"], 3);
+    assert_eq!(
+        knowledge["priority_rankings"],
+        json!([{"source_id": "glossary", "score": 15.0, "vote_count": 2},
+               {"source_id": "governance", "score": 4.0, "vote_count": 1}])
+    );
     w.app.stop().await;
 }
 

@@ -9,6 +9,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::BearerToken;
+use crate::core::agent::Tally;
 use crate::core::clock::now_iso;
 use crate::core::conviction::{Conviction, Tier, require_tier};
 use crate::core::enrichment::{ReputationContext, TierDistribution};
@@ -88,8 +89,7 @@ pub struct ReputationSnapshot {
     pub snapshot_at: Timestamp,
 }
 
-/// Knowledge priorities (votes arrive with the agent API: zeros until then).
-/// A knowledge source's conviction-weighted priority (none are collected yet).
+/// A knowledge source's conviction-weighted priority (agents' votes, `/api/agent`).
 #[derive(Object, Debug)]
 pub struct SourcePriority {
     pub source_id: String,
@@ -97,6 +97,7 @@ pub struct SourcePriority {
     pub vote_count: u32,
 }
 
+/// The agents' priority votes: how many stand, and the ten highest-scored sources.
 #[derive(Object, Debug)]
 pub struct KnowledgeContext {
     pub active_votes: u64,
@@ -120,9 +121,11 @@ impl ReviewContext {
     fn assemble(
         distribution: Option<TierDistribution>,
         reputation: Option<ReputationContext>,
+        votes: Option<Tally>,
     ) -> Self {
         let at = now_iso();
-        let partial = distribution.is_none() || reputation.is_none();
+        let partial = distribution.is_none() || reputation.is_none() || votes.is_none();
+        let votes = votes.unwrap_or_default();
         let d = distribution.unwrap_or_default();
         let r = reputation.unwrap_or_else(ReputationContext::cold);
         ReviewContext {
@@ -157,8 +160,17 @@ impl ReviewContext {
                 snapshot_at: Timestamp(at.clone()),
             },
             knowledge_context: KnowledgeContext {
-                active_votes: 0,
-                priority_rankings: Vec::new(),
+                active_votes: votes.sources.iter().map(|s| u64::from(s.votes)).sum(),
+                priority_rankings: votes
+                    .sources
+                    .into_iter()
+                    .take(10)
+                    .map(|s| SourcePriority {
+                        source_id: s.source_id,
+                        score: s.score as f64,
+                        vote_count: s.votes,
+                    })
+                    .collect(),
                 snapshot_at: Timestamp(at.clone()),
             },
             assembled_at: Timestamp(at),
@@ -212,9 +224,9 @@ impl<A: Adapters> EnrichApi<A> {
     /// Review context for a governance review (builder tier)
     ///
     /// The tier distribution of every dNFT's reputation (reused 5 min; estimated above 10 000
-    /// aggregates) and the dNFT's reputation trajectory, assembled within 50 ms: a part not
-    /// ready by then — or whose store failed — is zeros (`cold`) and the answer says
-    /// `partial: true`.
+    /// aggregates), the dNFT's reputation trajectory and the agents' knowledge-priority votes,
+    /// assembled within 50 ms: a part not ready by then — or whose store failed — is zeros
+    /// (`cold`) and the answer says `partial: true`.
     #[oai(
         path = "/api/enrich/review-context",
         method = "post",
@@ -267,11 +279,20 @@ impl<A: Adapters> EnrichApi<A> {
                 }
             }
         };
-        let both = async { futures_util::join!(distribution, reputation) };
-        let (distribution, reputation) = tokio::time::timeout(BUDGET, both)
+        let votes = async {
+            match self.state.agents.tally().await {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    log("knowledge_votes", &e);
+                    None
+                }
+            }
+        };
+        let all = async { futures_util::join!(distribution, reputation, votes) };
+        let (distribution, reputation, votes) = tokio::time::timeout(BUDGET, all)
             .await
-            .unwrap_or((None, None));
-        let context = ReviewContext::assemble(distribution, reputation);
+            .unwrap_or((None, None, None));
+        let context = ReviewContext::assemble(distribution, reputation, votes);
         let latency = started.elapsed().as_millis() as u64;
         Ok(ReviewAnswer::Ok(Json(context), latency))
     }
