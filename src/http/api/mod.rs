@@ -49,7 +49,10 @@ pub enum ApiTags {
     Admin,
     /// dNFT reputation: aggregates, cohorts, event history
     Reputation,
-    /// Agents (token-bound accounts, TBA-signed): oracle queries, the corpus, priority votes
+    /// Agents (token-bound accounts): oracle queries, the corpus, priority votes. Every route
+    /// takes `x-tba-address`, `x-tba-timestamp` (Unix seconds, within 300 s) and
+    /// `x-tba-signature` (the TBA owner's `personal_sign` of
+    /// `dixie-agent-auth:<x-tba-address>:<x-tba-timestamp>`) besides allowlisted credentials
     Agent,
 }
 

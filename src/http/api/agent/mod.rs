@@ -46,13 +46,6 @@ fn limited(retry_after: u64) -> RouteError {
     )
 }
 
-/// The three TBA headers of a request (documented on every route).
-struct Tba {
-    address: Header<Option<String>>,
-    signature: Header<Option<String>>,
-    timestamp: Header<Option<String>>,
-}
-
 pub struct AgentApi<A: Adapters> {
     state: Shared<A>,
 }
@@ -62,17 +55,18 @@ impl<A: Adapters> AgentApi<A> {
         AgentApi { state }
     }
 
-    /// The verified TBA and its owner's conviction, refused below `required`.
+    /// The TBA its three headers (address, signature, timestamp) prove, and its owner's
+    /// conviction; refused below `required`.
     async fn agent(
         &self,
-        tba: Tba,
+        [address, signature, timestamp]: [&Header<Option<String>>; 3],
         request_id: &RequestId,
         required: Option<Tier>,
     ) -> Result<(TbaIdentity, Conviction), RouteError> {
         let headers = TbaHeaders {
-            address: tba.address.0.as_deref(),
-            signature: tba.signature.0.as_deref(),
-            timestamp: tba.timestamp.0.as_deref(),
+            address: address.0.as_deref(),
+            signature: signature.0.as_deref(),
+            timestamp: timestamp.0.as_deref(),
         };
         let ctx = request_id.call_context(None);
         let now = now_millis().div_euclid(1000);
@@ -119,12 +113,13 @@ impl<A: Adapters> AgentApi<A> {
         timestamp: Header<Option<String>>,
         body: JsonBody<QueryBody>,
     ) -> Result<QueryReply, QueryFailure> {
-        let tba = Tba {
-            address,
-            signature,
-            timestamp,
-        };
-        let (agent, _) = self.agent(tba, &request_id, Some(Tier::Architect)).await?;
+        let (agent, _) = self
+            .agent(
+                [&address, &signature, &timestamp],
+                &request_id,
+                Some(Tier::Architect),
+            )
+            .await?;
         let b = body.0;
         let input = QueryInput {
             query: b.query,
@@ -186,12 +181,13 @@ impl<A: Adapters> AgentApi<A> {
         #[oai(name = "x-tba-signature")] signature: Header<Option<String>>,
         #[oai(name = "x-tba-timestamp")] timestamp: Header<Option<String>>,
     ) -> Result<Json<Capabilities>, AgentReadFailure> {
-        let tba = Tba {
-            address,
-            signature,
-            timestamp,
-        };
-        let (_, conviction) = self.agent(tba, &request_id, Some(Tier::Architect)).await?;
+        let (_, conviction) = self
+            .agent(
+                [&address, &signature, &timestamp],
+                &request_id,
+                Some(Tier::Architect),
+            )
+            .await?;
         let quota = self.state.agents.quota();
         let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect();
         let skill = |id: &str, cost| Skill {
@@ -239,12 +235,12 @@ impl<A: Adapters> AgentApi<A> {
         #[oai(name = "x-tba-signature")] signature: Header<Option<String>>,
         #[oai(name = "x-tba-timestamp")] timestamp: Header<Option<String>>,
     ) -> Result<Json<Knowledge>, AgentReadFailure> {
-        let tba = Tba {
-            address,
-            signature,
-            timestamp,
-        };
-        self.agent(tba, &request_id, Some(Tier::Architect)).await?;
+        self.agent(
+            [&address, &signature, &timestamp],
+            &request_id,
+            Some(Tier::Architect),
+        )
+        .await?;
         let ctx = request_id.call_context(None);
         let finn = self.state.agents.finn_knowledge(&ctx).await;
         let local = self.state.agents.corpus().await;
@@ -287,12 +283,12 @@ impl<A: Adapters> AgentApi<A> {
         #[oai(name = "x-tba-signature")] signature: Header<Option<String>>,
         #[oai(name = "x-tba-timestamp")] timestamp: Header<Option<String>>,
     ) -> Result<Json<SelfKnowledgeDto>, SelfKnowledgeFailure> {
-        let tba = Tba {
-            address,
-            signature,
-            timestamp,
-        };
-        self.agent(tba, &request_id, Some(Tier::Architect)).await?;
+        self.agent(
+            [&address, &signature, &timestamp],
+            &request_id,
+            Some(Tier::Architect),
+        )
+        .await?;
         let today = time::OffsetDateTime::now_utc().date();
         match self.state.agents.self_knowledge(today).await? {
             Some((knowledge, tally)) => Ok(Json(SelfKnowledgeDto::new(knowledge, &tally))),
@@ -319,13 +315,12 @@ impl<A: Adapters> AgentApi<A> {
         #[oai(name = "x-tba-timestamp")] timestamp: Header<Option<String>>,
         body: JsonBody<VoteBody>,
     ) -> Result<Json<VoteAnswer>, VoteFailureReply> {
-        let tba = Tba {
-            address,
-            signature,
-            timestamp,
-        };
         let (agent, conviction) = self
-            .agent(tba, &request_id, Some(Tier::Participant))
+            .agent(
+                [&address, &signature, &timestamp],
+                &request_id,
+                Some(Tier::Participant),
+            )
             .await?;
         let b = body.0;
         let priority = b.priority;
@@ -368,12 +363,8 @@ impl<A: Adapters> AgentApi<A> {
         #[oai(name = "x-tba-signature")] signature: Header<Option<String>>,
         #[oai(name = "x-tba-timestamp")] timestamp: Header<Option<String>>,
     ) -> Result<Json<Priorities>, PrioritiesFailure> {
-        let tba = Tba {
-            address,
-            signature,
-            timestamp,
-        };
-        self.agent(tba, &request_id, None).await?;
+        self.agent([&address, &signature, &timestamp], &request_id, None)
+            .await?;
         let tally = self.state.agents.tally().await?;
         let corpus = self.state.agents.corpus().await;
         Ok(Json(Priorities::new(tally, corpus.as_deref())))
@@ -397,12 +388,13 @@ impl<A: Adapters> AgentApi<A> {
         #[oai(name = "x-tba-timestamp")] timestamp: Header<Option<String>>,
         body: JsonBody<AgentScheduleBody>,
     ) -> Result<ScheduleReply, AgentScheduleFailure> {
-        let tba = Tba {
-            address,
-            signature,
-            timestamp,
-        };
-        let (agent, _) = self.agent(tba, &request_id, Some(Tier::Architect)).await?;
+        let (agent, _) = self
+            .agent(
+                [&address, &signature, &timestamp],
+                &request_id,
+                Some(Tier::Architect),
+            )
+            .await?;
         let b = body.0;
         let ctx = request_id.call_context(Some(&agent.owner_wallet));
         let answer = self
