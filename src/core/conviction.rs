@@ -5,6 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::auth::ethereum;
+use crate::core::cache::Cached;
+use crate::core::ports::{CacheStore, StakingLookup};
+use crate::core::upstream::CallContext;
+
 /// Conviction tiers, lowest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -132,6 +137,41 @@ impl Conviction {
     }
 }
 
+/// Conviction tiers per wallet: resolved through the staking lookup `F` and reused through
+/// the cache `C` (`conviction:{EIP-55 wallet}`, shared by the replicas when the cache is), so
+/// that a wallet costs one lookup per TTL, not per request.
+#[derive(Clone)]
+pub struct Convictions<F, C> {
+    staking: F,
+    cache: Cached<C>,
+}
+
+impl<F: StakingLookup, C: CacheStore> Convictions<F, C> {
+    pub fn new(staking: F, cache: Cached<C>) -> Self {
+        Convictions { staking, cache }
+    }
+
+    /// The conviction of `wallet`: cached, else from the staking lookup, else the fallback
+    /// (`allowlisted` says whether the wallet is on the allowlist).
+    pub async fn of(
+        &self,
+        ctx: &CallContext,
+        wallet: &str,
+        allowlisted: impl FnOnce(&str) -> bool,
+    ) -> Conviction {
+        let key = ethereum::normalize(wallet).unwrap_or_else(|| wallet.to_owned());
+        if let Some(hit) = self.cache.get(&key).await {
+            return hit;
+        }
+        let staked = self.staking.bgt_staked(ctx, wallet).await;
+        let conviction = Conviction::resolve(staked, allowlisted(wallet));
+        if conviction.cacheable() {
+            self.cache.put(&key, &conviction).await;
+        }
+        conviction
+    }
+}
+
 /// The body of a 403 for a tier below what a route needs (§2.2).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConvictionDenial {
@@ -188,6 +228,56 @@ pub fn require_tier(actual: Tier, required: Tier) -> Result<(), ConvictionDenial
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::ports::mocks::MockStakingLookup;
+    use crate::core::testing::{KeptCache, block_on};
+
+    #[test]
+    fn a_wallet_costs_one_lookup_per_ttl_and_only_informed_answers_are_kept() {
+        const STAKER: &str = "0x00000000000000000000000000000000000000a1";
+        const LISTED: &str = "0x00000000000000000000000000000000000000a2";
+        const UNKNOWN: &str = "0x00000000000000000000000000000000000000a3";
+        let mut staking = MockStakingLookup::new();
+        let answers = [
+            (STAKER, Some(1500.0), 1),
+            (LISTED, None, 1),
+            (UNKNOWN, None, 2),
+        ];
+        for (wallet, answer, times) in answers {
+            staking
+                .expect_bgt_staked()
+                .withf(move |_, w| w == wallet)
+                .times(times)
+                .returning(move |_, _| Box::pin(async move { answer }));
+        }
+        let cache = KeptCache::default();
+        let tiers = Convictions::new(
+            staking,
+            cache.cached(CONVICTION_PREFIX, std::time::Duration::from_secs(60)),
+        );
+        let ctx = CallContext::default();
+        let listed = |w: &str| w.eq_ignore_ascii_case(LISTED);
+        for _ in 0..2 {
+            let staker = block_on(tiers.of(&ctx, STAKER, listed));
+            assert_eq!(
+                (staker.tier, staker.source),
+                (Tier::Architect, TierSource::Freeside)
+            );
+            let fallback = block_on(tiers.of(&ctx, LISTED, listed));
+            assert_eq!(fallback.source, TierSource::LegacyAllowlist);
+            let unknown = block_on(tiers.of(&ctx, UNKNOWN, listed));
+            assert_eq!(
+                (unknown.tier, unknown.source),
+                (Tier::Observer, TierSource::Default)
+            );
+        }
+        assert!(
+            cache
+                .0
+                .lock()
+                .unwrap()
+                .contains_key("conviction:0x00000000000000000000000000000000000000A1")
+        );
+    }
 
     #[test]
     fn tiers_follow_the_bgt_thresholds() {

@@ -1,14 +1,17 @@
-//! Conviction tiers per request (§1.6): resolved through the staking lookup and reused for
-//! `DIXIE_CONVICTION_TIER_TTL` (shared by the replicas when Redis is configured), so that a
-//! wallet costs one Finn call per TTL, not per request.
+//! Conviction tiers per request (§1.6): the core's [`Convictions`](crate::core::conviction::Convictions)
+//! with the allowlist in force as the fallback's list.
 
 use crate::core::auth::allowlist::Access;
-use crate::core::auth::ethereum;
 use crate::core::conviction::Conviction;
-use crate::core::ports::StakingLookup;
 use crate::core::upstream::CallContext;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, AppState};
+
+/// Whether `wallet` is on the allowlist in force of `state`.
+pub fn allowlisted<A: Adapters>(state: &AppState<A>) -> impl FnOnce(&str) -> bool + use<A> {
+    let access = state.access();
+    move |wallet| matches!(&*access, Access::Restricted(list) if list.allows_wallet(wallet))
+}
 
 /// The conviction of `wallet`: cached, else from the staking lookup, else the fallback.
 pub async fn conviction_of<A: Adapters>(
@@ -16,16 +19,6 @@ pub async fn conviction_of<A: Adapters>(
     request_id: Option<&RequestId>,
     wallet: &str,
 ) -> Conviction {
-    let key = ethereum::normalize(wallet).unwrap_or_else(|| wallet.to_owned());
-    if let Some(hit) = state.convictions.get(&key).await {
-        return hit;
-    }
     let ctx = request_id.map_or_else(CallContext::default, |id| id.call_context(None));
-    let staked = state.finn.bgt_staked(&ctx, wallet).await;
-    let listed = matches!(&*state.access(), Access::Restricted(list) if list.allows_wallet(wallet));
-    let conviction = Conviction::resolve(staked, listed);
-    if conviction.cacheable() {
-        state.convictions.put(&key, &conviction).await;
-    }
-    conviction
+    state.convictions.of(&ctx, wallet, allowlisted(state)).await
 }

@@ -12,7 +12,7 @@ use crate::core::autonomous::AutonomousService;
 use crate::core::cache::Cached;
 use crate::core::chat::ChatService;
 use crate::core::chat::PROJECTION_PREFIX;
-use crate::core::conviction::CONVICTION_PREFIX;
+use crate::core::conviction::{CONVICTION_PREFIX, Convictions};
 use crate::core::enrichment::EnrichmentService;
 use crate::core::families::{Coordination, Persistence, Runtime};
 use crate::core::personality::PERSONALITY_PREFIX;
@@ -120,6 +120,9 @@ pub type Autonomous<A> =
 /// The review-context use case of a server's adapters.
 pub type Enrichment<A> = EnrichmentService<<<A as Adapters>::Db as Persistence>::Reputation>;
 
+/// The conviction tiers of a server's adapters.
+pub type ConvictionTiers<A> = Convictions<<A as Adapters>::Finn, Cache<A>>;
+
 /// The agent API's use cases over a server's adapters.
 pub type Agents<A> = AgentService<
     <A as Adapters>::Finn,
@@ -154,7 +157,7 @@ pub struct AppState<A: Adapters> {
     pub(crate) health: HealthCache,
     pub fleet: A::Fleet,
     /// Resolved conviction tiers (`conviction:{wallet}`, §1.6).
-    pub(crate) convictions: Cached<Cache<A>>,
+    pub(crate) convictions: ConvictionTiers<A>,
     pub(crate) oracle: OracleCache,
     pub chat: Chat<A>,
     pub personalities: PersonalityService<A>,
@@ -171,7 +174,10 @@ pub type Shared<A> = Arc<AppState<A>>;
 impl<A: Adapters> AppState<A> {
     pub fn new(parts: Parts<A>, settings: Settings, access: Access, metrics: Metrics) -> Shared<A> {
         let cache = parts.fleet.cache().clone();
-        let convictions = Cached::new(cache.clone(), CONVICTION_PREFIX, settings.conviction_ttl);
+        let convictions = Convictions::new(
+            parts.finn.clone(),
+            Cached::new(cache.clone(), CONVICTION_PREFIX, settings.conviction_ttl),
+        );
         let chat = ChatService::new(
             parts.finn.clone(),
             parts.db.handoffs().clone(),
@@ -193,6 +199,7 @@ impl<A: Adapters> AppState<A> {
         let agents = AgentService::new(
             parts.finn.clone(),
             cache.clone(),
+            convictions.clone(),
             parts.fleet.agent_quota().clone(),
             parts.db.votes().clone(),
             parts.corpus.clone(),

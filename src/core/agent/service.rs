@@ -12,23 +12,26 @@ use super::{
 };
 use crate::core::cache::Cached;
 use crate::core::chat::pricing::cost_micro_usd;
-use crate::core::conviction::Tier;
+use crate::core::conviction::{Conviction, ConvictionDenial, Convictions, Tier, require_tier};
 use crate::core::error::PortError;
 use crate::core::knowledge::CorpusMeta;
 use crate::core::ownership::{owns, valid_nft_id};
 use crate::core::ports::{
     AgentGateway, AgentQuota, CacheStore, KnowledgeCorpus, OwnershipResolver, PriorityVotes,
+    StakingLookup,
 };
 use crate::core::schedule::parse_expression;
 use crate::core::upstream::{CallContext, UpstreamError};
 
-/// Why a TBA was not authenticated.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a TBA was not admitted.
+#[derive(Clone, Debug, PartialEq)]
 pub enum AuthFailure {
     /// 401 with the refusal's message.
     Refused(TbaRefusal),
     /// Finn could not verify (its mapped error).
     Upstream(UpstreamError),
+    /// 403: the owner's tier is below the route's.
+    Denied(Box<ConvictionDenial>),
 }
 
 /// Why a vote was not taken.
@@ -49,12 +52,13 @@ pub enum CronFailure {
     Upstream(UpstreamError),
 }
 
-/// The agent API's application logic: Finn `F`, the cache `C` of verified signatures, the
-/// quota `Q`, the votes `V`, the corpus `K`.
+/// The agent API's application logic: Finn `F`, the cache `C` of verified signatures (and of
+/// owners' tiers), the quota `Q`, the votes `V`, the corpus `K`.
 #[derive(Clone)]
 pub struct AgentService<F, C, Q, V, K> {
     finn: F,
     verified: Cached<C>,
+    convictions: Convictions<F, C>,
     quota: Q,
     votes: V,
     corpus: K,
@@ -62,16 +66,24 @@ pub struct AgentService<F, C, Q, V, K> {
 
 impl<F, C, Q, V, K> AgentService<F, C, Q, V, K>
 where
-    F: AgentGateway + OwnershipResolver,
+    F: AgentGateway + OwnershipResolver + StakingLookup,
     C: CacheStore,
     Q: AgentQuota,
     V: PriorityVotes,
     K: KnowledgeCorpus,
 {
-    pub fn new(finn: F, cache: C, quota: Q, votes: V, corpus: K) -> Self {
+    pub fn new(
+        finn: F,
+        cache: C,
+        convictions: Convictions<F, C>,
+        quota: Q,
+        votes: V,
+        corpus: K,
+    ) -> Self {
         AgentService {
             finn,
             verified: Cached::new(cache, TBA_PREFIX, TBA_CACHE_TTL),
+            convictions,
             quota,
             votes,
             corpus,
@@ -84,7 +96,7 @@ where
 
     /// The TBA the headers prove at `now` (Unix seconds): the window first, then a verified
     /// signature reused from the cache, else Finn's verification (cached when it succeeds).
-    pub async fn authenticate(
+    async fn authenticate(
         &self,
         ctx: &CallContext,
         headers: TbaHeaders<'_>,
@@ -104,6 +116,29 @@ where
             .ok_or(AuthFailure::Refused(TbaRefusal::InvalidSignature))?;
         self.verified.put(&id, &verified).await;
         Ok(verified)
+    }
+
+    /// The TBA the headers prove at `now` and its owner's conviction, refused when the tier is
+    /// below `required` (`allowlisted`: whether a wallet is on the allowlist, the tier's
+    /// fallback when the staking lookup fails).
+    pub async fn admit(
+        &self,
+        ctx: &CallContext,
+        headers: TbaHeaders<'_>,
+        now: i64,
+        required: Option<Tier>,
+        allowlisted: impl FnOnce(&str) -> bool,
+    ) -> Result<(TbaIdentity, Conviction), AuthFailure> {
+        let agent = self.authenticate(ctx, headers, now).await?;
+        let conviction = self
+            .convictions
+            .of(ctx, &agent.owner_wallet, allowlisted)
+            .await;
+        if let Some(required) = required {
+            require_tier(conviction.tier, required)
+                .map_err(|denial| AuthFailure::Denied(Box::new(denial)))?;
+        }
+        Ok((agent, conviction))
     }
 
     /// The corpus's metadata, if one is configured and readable.

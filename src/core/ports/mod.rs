@@ -539,4 +539,15 @@ pub mod mocks {
                 -> impl Future<Output = Result<bool, PortError>> + Send;
         }
     }
+
+    mockall::mock! {
+        pub StakingLookup {}
+        impl Clone for StakingLookup {
+            fn clone(&self) -> Self;
+        }
+        impl StakingLookup for StakingLookup {
+            fn bgt_staked(&self, ctx: &CallContext, wallet: &str)
+                -> impl Future<Output = Option<f64>> + Send;
+        }
+    }
 }

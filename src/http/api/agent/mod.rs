@@ -22,10 +22,10 @@ use crate::core::agent::{
     VoteFailure,
 };
 use crate::core::clock::now_millis;
-use crate::core::conviction::{Conviction, Tier, require_tier};
+use crate::core::conviction::{Conviction, Tier};
 use crate::core::ports::AgentQuota;
 use crate::http::body::JsonBody;
-use crate::http::conviction::conviction_of;
+use crate::http::conviction::allowlisted;
 use crate::http::error::{ErrorBody, RouteError};
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
@@ -70,17 +70,18 @@ impl<A: Adapters> AgentApi<A> {
         };
         let ctx = request_id.call_context(None);
         let now = now_millis().div_euclid(1000);
-        let agent = match self.state.agents.authenticate(&ctx, headers, now).await {
-            Ok(agent) => agent,
-            Err(AuthFailure::Refused(why)) => return Err(RouteError::unauthorized(why.message())),
-            Err(AuthFailure::Upstream(err)) => return Err(err.into()),
-        };
-        let conviction = conviction_of(&self.state, Some(request_id), &agent.owner_wallet).await;
-        if let Some(required) = required {
-            require_tier(conviction.tier, required)
-                .map_err(|denial| RouteError::Denied(Box::new(denial)))?;
+        let listed = allowlisted(&self.state);
+        match self
+            .state
+            .agents
+            .admit(&ctx, headers, now, required, listed)
+            .await
+        {
+            Ok(admitted) => Ok(admitted),
+            Err(AuthFailure::Refused(why)) => Err(RouteError::unauthorized(why.message())),
+            Err(AuthFailure::Upstream(err)) => Err(err.into()),
+            Err(AuthFailure::Denied(denial)) => Err(RouteError::Denied(denial)),
         }
-        Ok((agent, conviction))
     }
 }
 
