@@ -36,6 +36,9 @@ async fn replicas_share_a_tbas_minute_limit() {
     )
     .await;
     let jwt = apps[0].token_for(&Wallet::new(92)).await;
+    // One signature for every request: signed per request, a second boundary would make a new
+    // timestamp, a new claim and a second verification.
+    let headers = agent.headers();
     let mut statuses = Vec::new();
     for i in 0..6 {
         let app = &apps[i % 2];
@@ -45,7 +48,7 @@ async fn replicas_share_a_tbas_minute_limit() {
             Method::POST,
             "/api/agent/query",
             &jwt,
-            &agent.headers(),
+            &headers,
             Some(body),
         )
         .await;
