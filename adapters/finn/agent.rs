@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::client::{Call, CallError, FinnClient};
+use super::client::{Call, CallError, FinnClient, json_body};
 use crate::core::agent::{
     AgentCron, KnowledgeMetadata, OracleAnswer, OracleQuery, TbaClaim, TbaIdentity,
 };
@@ -26,20 +26,13 @@ struct Verification {
     verified_at: Option<String>,
 }
 
-fn to_body<T: serde::Serialize>(value: &T) -> Result<Value, UpstreamError> {
-    serde_json::to_value(value).map_err(|e| {
-        tracing::error!(event = "finn_call_failed", detail = %e);
-        UpstreamError::Unavailable
-    })
-}
-
 impl AgentGateway for FinnClient {
     async fn verify_tba(
         &self,
         ctx: &CallContext,
         claim: &TbaClaim,
     ) -> Result<Option<TbaIdentity>, UpstreamError> {
-        let body = to_body(claim)?;
+        let body = json_body(claim)?;
         let segments = ["api", "auth", "verify-tba"];
         let call = Call {
             op: "auth.verify_tba",
@@ -87,7 +80,7 @@ impl AgentGateway for FinnClient {
         ctx: &CallContext,
         query: &OracleQuery,
     ) -> Result<OracleAnswer, UpstreamError> {
-        let body = to_body(query)?;
+        let body = json_body(query)?;
         let value = self
             .session_call(
                 "agent.query",
@@ -123,7 +116,7 @@ impl AgentGateway for FinnClient {
         ctx: &CallContext,
         cron: &AgentCron,
     ) -> Result<Value, UpstreamError> {
-        let body = to_body(cron)?;
+        let body = json_body(cron)?;
         self.session_call(
             "cron.register",
             Method::POST,

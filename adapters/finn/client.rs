@@ -187,6 +187,15 @@ struct SessionStarted {
 }
 
 /// Lowercase hex of SHA-256.
+/// A request body as JSON; a value that does not serialize (never expected) is logged and
+/// answered as unavailability.
+pub(super) fn json_body<T: serde::Serialize>(value: &T) -> Result<Value, UpstreamError> {
+    serde_json::to_value(value).map_err(|e| {
+        tracing::error!(event = "finn_call_failed", detail = %e);
+        UpstreamError::Unavailable
+    })
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     crate::core::auth::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
@@ -724,10 +733,7 @@ impl CronRegistry for FinnClient {
         ctx: &CallContext,
         registration: &CronRegistration,
     ) -> Result<String, UpstreamError> {
-        let body = serde_json::to_value(registration).map_err(|e| {
-            tracing::error!(event = "finn_call_failed", detail = %e);
-            UpstreamError::Unavailable
-        })?;
+        let body = json_body(registration)?;
         let value = self
             .session_call(
                 "cron.register",
@@ -820,7 +826,7 @@ impl PermissionSync for FinnClient {
         ctx: &CallContext,
         permissions: &Permissions,
     ) -> Result<(), UpstreamError> {
-        let body = serde_json::to_value(permissions).map_err(|_| UpstreamError::Unavailable)?;
+        let body = json_body(permissions)?;
         let segments = [
             "api",
             "autonomous",

@@ -7,10 +7,10 @@ use crate::core::upstream::CallContext;
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, AppState};
 
-/// Whether `wallet` is on the allowlist in force of `state`.
-pub fn allowlisted<A: Adapters>(state: &AppState<A>) -> impl FnOnce(&str) -> bool + use<A> {
-    let access = state.access();
-    move |wallet| matches!(&*access, Access::Restricted(list) if list.allows_wallet(wallet))
+/// Whether `wallet` is on the allowlist in force of `state` (read only when asked: a cached
+/// tier never needs it).
+pub fn allowlisted<A: Adapters>(state: &AppState<A>) -> impl FnOnce(&str) -> bool + '_ {
+    move |wallet| matches!(&*state.access(), Access::Restricted(list) if list.allows_wallet(wallet))
 }
 
 /// The conviction of `wallet`: cached, else from the staking lookup, else the fallback.

@@ -125,6 +125,16 @@ pub enum Confidence {
 }
 
 impl Confidence {
+    /// The confidence a corpus's freshness warrants.
+    pub fn of(f: &crate::core::knowledge::Freshness) -> Confidence {
+        match (f.total, f.stale) {
+            (0, _) => Confidence::Low,
+            (_, 0) => Confidence::High,
+            (total, stale) if stale * 4 <= total => Confidence::Medium,
+            _ => Confidence::Low,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Confidence::High => "high",
@@ -159,14 +169,8 @@ impl Freshness {
 /// The corpus's freshness on `today`.
 pub fn freshness_of(meta: &CorpusMeta, today: time::Date) -> Freshness {
     let f = meta.freshness(today);
-    let confidence = match (f.total, f.stale) {
-        (0, _) => Confidence::Low,
-        (_, 0) => Confidence::High,
-        (total, stale) if stale * 4 <= total => Confidence::Medium,
-        _ => Confidence::Low,
-    };
     Freshness {
-        confidence,
+        confidence: Confidence::of(&f),
         stale_sources: f.stale,
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Confidence, Tally, freshness_of};
+use super::{Confidence, Tally};
 use crate::core::knowledge::{CorpusEvent, CorpusMeta, Freshness};
 
 /// How many sources carry one tag.
@@ -80,7 +80,7 @@ pub fn self_knowledge(meta: &CorpusMeta, today: time::Date, votes: &Tally) -> Se
         token_budget: meta.default_budget_tokens,
         token_estimate,
         utilization_percent,
-        confidence: freshness_of(meta, today).confidence,
+        confidence: Confidence::of(&freshness),
         source_weights: meta
             .sources
             .iter()

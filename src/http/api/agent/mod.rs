@@ -6,6 +6,7 @@ mod corpus;
 mod dto;
 mod errors;
 
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Header;
@@ -30,18 +31,12 @@ use crate::http::error::{ErrorBody, RouteError};
 use crate::http::middleware::RequestId;
 use crate::http::state::{Adapters, Shared};
 
-fn local(status: u16, error: &str, message: impl Into<String>) -> RouteError {
-    let status = poem::http::StatusCode::from_u16(status)
-        .unwrap_or(poem::http::StatusCode::INTERNAL_SERVER_ERROR);
-    RouteError::Local(status, ErrorBody::new(error, message))
-}
-
 fn limited(retry_after: u64) -> RouteError {
     RouteError::Local(
-        poem::http::StatusCode::TOO_MANY_REQUESTS,
+        StatusCode::TOO_MANY_REQUESTS,
         ErrorBody {
-            retry_after: Some(retry_after),
-            ..ErrorBody::new("rate_limited", "Agent rate limit exceeded")
+            message: "Agent rate limit exceeded".to_owned(),
+            ..ErrorBody::rate_limited(retry_after)
         },
     )
 }
@@ -138,12 +133,9 @@ impl<A: Adapters> AgentApi<A> {
                 return Err(RouteError::bad_request("invalid_request", message).into());
             }
             Err(QueryError::OverBudget { estimate }) => {
-                return Err(local(
-                    402,
-                    "budget_exceeded",
-                    format!("Estimated cost {estimate} µUSD exceeds maxCostMicroUsd"),
-                )
-                .into());
+                let message = format!("Estimated cost {estimate} µUSD exceeds maxCostMicroUsd");
+                let body = ErrorBody::new("budget_exceeded", message);
+                return Err(RouteError::Local(StatusCode::PAYMENT_REQUIRED, body).into());
             }
             Err(QueryError::MinuteLimit { retry_after } | QueryError::DayLimit { retry_after }) => {
                 return Err(limited(retry_after).into());
@@ -293,7 +285,10 @@ impl<A: Adapters> AgentApi<A> {
         let today = time::OffsetDateTime::now_utc().date();
         match self.state.agents.self_knowledge(today).await? {
             Some((knowledge, tally)) => Ok(Json(SelfKnowledgeDto::new(knowledge, &tally))),
-            None => Err(local(503, "not_available", "No knowledge corpus is available").into()),
+            None => {
+                let body = ErrorBody::new("not_available", "No knowledge corpus is available");
+                Err(RouteError::Local(StatusCode::SERVICE_UNAVAILABLE, body).into())
+            }
         }
     }
 
